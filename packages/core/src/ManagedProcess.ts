@@ -1,0 +1,410 @@
+/**
+ * A child process as a scoped resource: launching is the acquire, graceful termination of the whole process group
+ * is the release. Every failure is a typed error, all output is a `Stream`, and output is always drained so the
+ * child never blocks on a full pipe.
+ *
+ * The whole lifecycle policy (launch, read, terminate, reap) is in `internal/managedProcess.ts`, top to bottom.
+ *
+ * @since 0.1.0
+ */
+import type * as Command from "@effect/platform/Command"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as LogLevel from "effect/LogLevel"
+import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
+import * as internal from "./internal/managedProcess.js"
+import type * as OutputPattern from "./OutputPattern.js"
+import type { ProcessError, StateError, TimeoutError } from "./ProcessError.js"
+import type { ExitStatus, ProcessSpawner, Signal, StdioMode } from "./ProcessSpawner.js"
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export const TypeId: unique symbol = internal.TypeId as TypeId
+
+/**
+ * What to launch: a non-empty argv array (program first; no shell is involved), or an `@effect/platform`
+ * `Command` (its cwd, env, stdin/stdout/stderr modes and `runInShell` are honoured; piped commands are refused).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CommandInput = ReadonlyArray<string> | Command.Command
+
+/**
+ * How to stop the process: send `signal` to its process group, wait up to `timeout` (the grace) for the group to
+ * be gone, then SIGKILL the group and wait up to `killTimeout`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TerminateOptions {
+  /** Default `"SIGTERM"`. */
+  readonly signal?: Signal | undefined
+  /** The grace before SIGKILL. Default 7 seconds (the reference's default). */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** How long to wait after SIGKILL before giving up (release never hangs). Default 2 seconds. */
+  readonly killTimeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The working directory. A missing directory fails the launch with `ProcessError` `SpawnFailed`. */
+  readonly cwd?: string | undefined
+  /** Variables merged over the parent's environment; `undefined` removes a variable. Values are never logged. */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined
+  /** `false` starts from an empty environment (then only `env` is set). Default `true`. */
+  readonly extendEnv?: boolean | undefined
+  /** Inherited variables to drop, by name or by prefix with a trailing `*` (e.g. `["COVERAGE*", "COV_CORE*"]`). */
+  readonly unsetEnv?: ReadonlyArray<string> | undefined
+  /** Default `"pipe"` (write with `write`, end with `closeStdin`). */
+  readonly stdin?: StdioMode | undefined
+  /** Default `"pipe"`: captured, drained, readable through the handle. */
+  readonly stdout?: StdioMode | undefined
+  /** Default `"pipe"`: captured, drained, readable, and relayed line by line to the logger. */
+  readonly stderr?: StdioMode | undefined
+  /**
+   * Relay stderr lines to the Effect logger, annotated with pid and command, at this level (`true` = `"Info"`).
+   * Default `true`. Relaying does not consume: `stderr` still reads everything.
+   */
+  readonly relayStderr?: boolean | LogLevel.Literal | undefined
+  /** How the release (and `terminate()` without options) stops the process. */
+  readonly terminate?: TerminateOptions | undefined
+  /** Unread bytes kept per pipe while nobody reads (older output is dropped). Default 8 MiB. */
+  readonly bufferSize?: number | undefined
+  /** Bytes of each pipe's most recent output kept for error messages. Default 8 KiB. */
+  readonly tailSize?: number | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReadOptions {
+  /** How long to wait. `readLine` defaults to 2 seconds, `readChar` to 1 second, `waitForOutput` to 10 seconds. */
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * The state of the process (its group leader).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Status =
+  | { readonly _tag: "Running" }
+  | { readonly _tag: "Exited"; readonly exitCode: number | undefined; readonly signal: string | undefined }
+
+/**
+ * What `terminate` (and the release) had to do:
+ * - `AlreadyExited`: nothing of the process group was alive any more;
+ * - `Exited`: the group was gone within the grace after the signal;
+ * - `Killed`: it took SIGKILL. `survivors` is true if something was still alive after `killTimeout` too.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TerminateOutcome =
+  | {
+    readonly _tag: "AlreadyExited"
+    readonly exit: ExitStatus
+    readonly elapsed: Duration.Duration
+  }
+  | {
+    readonly _tag: "Exited"
+    readonly exit: ExitStatus
+    readonly elapsed: Duration.Duration
+  }
+  | {
+    readonly _tag: "Killed"
+    readonly exit: ExitStatus | undefined
+    readonly elapsed: Duration.Duration
+    readonly survivors: boolean
+  }
+
+/**
+ * A running (or finished) child process owned by a `Scope`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ManagedProcess {
+  readonly [TypeId]: TypeId
+  /** The process id; also the id of its process group. */
+  readonly pid: number
+  /** The argv that was launched. */
+  readonly command: ReadonlyArray<string>
+  readonly status: Effect.Effect<Status>
+  readonly isRunning: Effect.Effect<boolean>
+  /** Waits for the process to exit. Does not wait for pipes a grandchild may still hold. */
+  readonly awaitExit: Effect.Effect<ExitStatus>
+  /** Sends a signal (default SIGTERM) to the whole process group. A process that is gone is not an error. */
+  readonly kill: (signal?: Signal) => Effect.Effect<void, ProcessError | StateError>
+  /**
+   * Stops the process group: signal, grace, SIGKILL, bounded wait. Never fails, never hangs; runs once (later calls
+   * and the release get the same outcome). Interrupting the caller does not interrupt the termination.
+   */
+  readonly terminate: (options?: TerminateOptions) => Effect.Effect<TerminateOutcome, ProcessError>
+  /** Unread stdout bytes, in order, until the pipe ends. One reader at a time; ending early loses nothing unread. */
+  readonly stdout: Stream.Stream<Uint8Array, StateError>
+  /** Unread stderr bytes, like `stdout`. */
+  readonly stderr: Stream.Stream<Uint8Array, StateError>
+  /** Unread stdout as lines (UTF-8, without `\n` / `\r\n`). */
+  readonly lines: Stream.Stream<string, StateError>
+  /** Unread stderr as lines. */
+  readonly stderrLines: Stream.Stream<string, StateError>
+  /**
+   * The next stdout line (without its line ending). Times out with `TimeoutError` (default 2 s) losing nothing;
+   * fails with `ProcessError` `OutputEnded` when stdout ended.
+   */
+  readonly readLine: (options?: ReadOptions) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
+  /** The next character (a whole code point) of stdout. Default timeout 1 s. */
+  readonly readChar: (options?: ReadOptions) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
+  /**
+   * Reads stdout until the pattern matches (an array means: every part appears, the reference's semantics) and
+   * consumes the output up to the match. Fails with `ProcessError` `ExitedBeforeMatch` if the output ends first,
+   * with `TimeoutError` (default 10 s) carrying what was seen.
+   */
+  readonly waitForOutput: {
+    (parts: ReadonlyArray<string>, options?: ReadOptions): Effect.Effect<
+      string,
+      ProcessError | StateError | TimeoutError
+    >
+    <A>(pattern: OutputPattern.OutputPattern<A>, options?: ReadOptions): Effect.Effect<
+      A,
+      ProcessError | StateError | TimeoutError
+    >
+  }
+  /** Writes to stdin (strings as UTF-8). Fails with `ProcessError` `WriteFailed` (EPIPE) if the child is gone. */
+  readonly write: (input: string | Uint8Array) => Effect.Effect<void, ProcessError | StateError>
+  /** Closes stdin: the child reads end-of-file. Idempotent. */
+  readonly closeStdin: Effect.Effect<void, StateError>
+  /** The most recent stdout output (up to `tailSize` bytes), read or not. */
+  readonly stdoutTail: Effect.Effect<string>
+  /** The most recent stderr output (up to `tailSize` bytes), read or not. */
+  readonly stderrTail: Effect.Effect<string>
+}
+
+/**
+ * Launches `command` and returns its handle; closing the scope terminates the whole process group (signal, grace,
+ * SIGKILL) and never hangs. Succeeds once the operating system has started the process.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { ManagedProcess } from "@effect-process/core"
+ * import { NodeProcess } from "@effect-process/node"
+ *
+ * const program = Effect.gen(function*() {
+ *   const proc = yield* ManagedProcess.make(["node", "server.js"], { terminate: { timeout: "5 seconds" } })
+ *   return yield* proc.waitForOutput(["listening on"])
+ * }).pipe(Effect.scoped, Effect.provide(NodeProcess.layer))
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: (
+  command: CommandInput,
+  options?: Options
+) => Effect.Effect<ManagedProcess, ProcessError, ProcessSpawner | Scope.Scope> = internal.make
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunOptions extends Omit<Options, "stdin" | "relayStderr"> {
+  /** Bytes written to stdin, which is then closed. Without it stdin is empty (`cat` ends at once). */
+  readonly input?: string | Uint8Array | undefined
+  /** Relay stderr to the logger. Default `false` for `run` (the result carries it). */
+  readonly relayStderr?: boolean | LogLevel.Literal | undefined
+  /** Most bytes collected per stream; more fails with `MaxBufferExceeded` and stops the process. Default 128 MiB. */
+  readonly maxBuffer?: number | undefined
+  /** Stop the process and fail with `TimeoutError` `Run` after this long. Default: no limit. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Exit codes that count as success. Default `[0]`. */
+  readonly successExitCodes?: ReadonlyArray<number> | undefined
+}
+
+/**
+ * What `run` returns.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunResult {
+  readonly command: ReadonlyArray<string>
+  readonly pid: number
+  readonly exitCode: number
+  readonly stdout: string
+  readonly stderr: string
+  readonly duration: Duration.Duration
+}
+
+/**
+ * Runs `command` to completion and collects its output. A non-zero exit is a `ProcessError` (`NonZeroExit`, or
+ * `KilledBySignal`) carrying the output tails.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { ManagedProcess } from "@effect-process/core"
+ * import { NodeProcess } from "@effect-process/node"
+ *
+ * const program = ManagedProcess.run(["git", "rev-parse", "HEAD"]).pipe(
+ *   Effect.map((result) => result.stdout.trim()),
+ *   Effect.provide(NodeProcess.layer)
+ * )
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const run: (
+  command: CommandInput,
+  options?: RunOptions
+) => Effect.Effect<RunResult, ProcessError | TimeoutError, ProcessSpawner> = internal.run
+
+/**
+ * Whether `u` is a `ManagedProcess` handle.
+ *
+ * @example
+ * import { ManagedProcess } from "@effect-process/core"
+ *
+ * ManagedProcess.isManagedProcess({}) // false
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isManagedProcess: (u: unknown) => u is ManagedProcess = internal.isManagedProcess
+
+/**
+ * Data-first and data-last form of `proc.waitForOutput`.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { ManagedProcess } from "@effect-process/core"
+ *
+ * const ready = (proc: ManagedProcess.ManagedProcess) =>
+ *   proc.pipe(ManagedProcess.waitForOutput(["ready"], { timeout: "5 seconds" }))
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const waitForOutput: {
+  (
+    parts: ReadonlyArray<string>,
+    options?: ReadOptions
+  ): (self: ManagedProcess) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
+  <A>(
+    pattern: OutputPattern.OutputPattern<A>,
+    options?: ReadOptions
+  ): (self: ManagedProcess) => Effect.Effect<A, ProcessError | StateError | TimeoutError>
+  (
+    self: ManagedProcess,
+    parts: ReadonlyArray<string>,
+    options?: ReadOptions
+  ): Effect.Effect<string, ProcessError | StateError | TimeoutError>
+  <A>(
+    self: ManagedProcess,
+    pattern: OutputPattern.OutputPattern<A>,
+    options?: ReadOptions
+  ): Effect.Effect<A, ProcessError | StateError | TimeoutError>
+} = internal.waitForOutput
+
+/**
+ * Data-first and data-last form of `proc.readLine`.
+ *
+ * @example
+ * import { ManagedProcess } from "@effect-process/core"
+ *
+ * const next = (proc: ManagedProcess.ManagedProcess) => ManagedProcess.readLine(proc, { timeout: "1 second" })
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const readLine: {
+  (options?: ReadOptions): (self: ManagedProcess) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
+  (self: ManagedProcess, options?: ReadOptions): Effect.Effect<string, ProcessError | StateError | TimeoutError>
+} = internal.readLine
+
+/**
+ * Data-first and data-last form of `proc.readChar`.
+ *
+ * @example
+ * import { ManagedProcess } from "@effect-process/core"
+ *
+ * const next = (proc: ManagedProcess.ManagedProcess) => ManagedProcess.readChar(proc)
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const readChar: {
+  (options?: ReadOptions): (self: ManagedProcess) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
+  (self: ManagedProcess, options?: ReadOptions): Effect.Effect<string, ProcessError | StateError | TimeoutError>
+} = internal.readChar
+
+/**
+ * Data-first and data-last form of `proc.write`.
+ *
+ * @example
+ * import { ManagedProcess } from "@effect-process/core"
+ *
+ * const send = (proc: ManagedProcess.ManagedProcess) => proc.pipe(ManagedProcess.write("hello\n"))
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const write: {
+  (input: string | Uint8Array): (self: ManagedProcess) => Effect.Effect<void, ProcessError | StateError>
+  (self: ManagedProcess, input: string | Uint8Array): Effect.Effect<void, ProcessError | StateError>
+} = internal.write
+
+/**
+ * Data-first and data-last form of `proc.terminate`.
+ *
+ * @example
+ * import { ManagedProcess } from "@effect-process/core"
+ *
+ * const stop = (proc: ManagedProcess.ManagedProcess) => ManagedProcess.terminate(proc, { timeout: "1 second" })
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const terminate: {
+  (options?: TerminateOptions): (self: ManagedProcess) => Effect.Effect<TerminateOutcome, ProcessError>
+  (self: ManagedProcess, options?: TerminateOptions): Effect.Effect<TerminateOutcome, ProcessError>
+} = internal.terminate
+
+/**
+ * The reference's default grace before SIGKILL: 7 seconds.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_TERMINATE_TIMEOUT: Duration.DurationInput = internal.DEFAULT_TERMINATE_TIMEOUT
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_READLINE_TIMEOUT: Duration.DurationInput = internal.DEFAULT_READLINE_TIMEOUT
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_READCHAR_TIMEOUT: Duration.DurationInput = internal.DEFAULT_READCHAR_TIMEOUT
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_WAIT_TIMEOUT: Duration.DurationInput = internal.DEFAULT_WAIT_TIMEOUT

@@ -1,0 +1,217 @@
+/**
+ * The three typed failures of a managed process.
+ *
+ * - {@link ProcessError}: the process itself could not do what was asked (it failed to start, exited before it was
+ *   ready, exited non-zero, its stdin broke) or the request was malformed.
+ * - {@link StateError}: the handle was used in a state that does not allow the operation (after release, after
+ *   `closeStdin`, by a second concurrent reader).
+ * - {@link TimeoutError}: an operation that waits ran out of time; it carries what was seen meanwhile.
+ *
+ * Each carries a `reason` to match on and the context a person needs to act: the command, the pid, the exit code or
+ * signal, and the tail of the output.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ProcessErrorReason =
+  /** The command or an option is malformed: empty argv, a NUL byte, a negative duration. Nothing was started. */
+  | "InvalidCommand"
+  /** The operating system refused to start the process (ENOENT, EACCES, missing cwd, EAGAIN, ...). See `errno`. */
+  | "SpawnFailed"
+  /** The process exited (or its output ended) before a `waitForOutput` pattern matched. */
+  | "ExitedBeforeMatch"
+  /** The process exited before readiness was established. */
+  | "ExitedBeforeReady"
+  /** A readiness probe or a fail-on pattern declared the process failed. */
+  | "ReadinessFailed"
+  /** `run` saw a non-zero exit code. */
+  | "NonZeroExit"
+  /** `run` saw the process die of a signal. */
+  | "KilledBySignal"
+  /** The output a read waited for will never come: the pipe reached end-of-file. */
+  | "OutputEnded"
+  /** `run` collected more output than `maxBuffer` allows; the process was terminated. */
+  | "MaxBufferExceeded"
+  /** Writing to stdin failed, typically EPIPE because the child exited or closed its stdin. */
+  | "WriteFailed"
+  /** Sending a signal failed for a reason other than the process being gone (EPERM). */
+  | "SignalFailed"
+
+/**
+ * The process could not do what was asked, or the request was malformed.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { ManagedProcess, ProcessError } from "@effect-process/core"
+ *
+ * const program = ManagedProcess.run(["false"]).pipe(
+ *   Effect.catchTag("ProcessError", (error) => Effect.logWarning(error.message))
+ * )
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ProcessError extends Data.TaggedError("ProcessError")<{
+  readonly reason: ProcessErrorReason
+  readonly command: ReadonlyArray<string>
+  readonly pid?: number | undefined
+  readonly exitCode?: number | undefined
+  readonly signal?: string | undefined
+  /** The `code` of the underlying system error, e.g. `"ENOENT"`. */
+  readonly errno?: string | undefined
+  readonly stdoutTail?: string | undefined
+  readonly stderrTail?: string | undefined
+  /** A short human explanation, added to the message. */
+  readonly detail?: string | undefined
+  readonly cause?: unknown
+}> {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    const parts = [`${describeCommand(this.command)}: ${this.reason}`]
+    if (this.pid !== undefined) parts.push(`pid ${this.pid}`)
+    if (this.exitCode !== undefined) parts.push(`exit code ${this.exitCode}`)
+    if (this.signal !== undefined) parts.push(`signal ${this.signal}`)
+    if (this.errno !== undefined) parts.push(this.errno)
+    if (this.detail !== undefined) parts.push(this.detail)
+    const last = lastLine(this.stderrTail) ?? lastLine(this.stdoutTail)
+    if (last !== undefined) parts.push(`last output: ${JSON.stringify(last)}`)
+    return parts.join(", ")
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type StateErrorReason =
+  /** The handle's scope was closed: the process was released. */
+  | "Released"
+  /** The process was already started (kept for parity with the reference API; `make` cannot start twice). */
+  | "AlreadyStarted"
+  /** Another reader is consuming the same pipe; pipes have one reader at a time. */
+  | "ConcurrentRead"
+  /** The pipe was not captured (`"inherit"` or `"ignore"`), so it cannot be read or written. */
+  | "NotPiped"
+  /** `write` after `closeStdin`. */
+  | "StdinClosed"
+
+/**
+ * The handle was used in a state that does not allow the operation.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { ManagedProcess } from "@effect-process/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const proc = yield* ManagedProcess.make(["cat"])
+ *   yield* proc.closeStdin
+ *   // fails with StateError { reason: "StdinClosed" }
+ *   yield* proc.write("too late")
+ * })
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StateError extends Data.TaggedError("StateError")<{
+  readonly reason: StateErrorReason
+  readonly command: ReadonlyArray<string>
+  readonly pid?: number | undefined
+  /** The operation that was refused, e.g. `"write"`. */
+  readonly operation: string
+}> {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    const pid = this.pid === undefined ? "" : ` (pid ${this.pid})`
+    return `${describeCommand(this.command)}${pid}: ${this.operation} refused: ${this.reason}`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type TimeoutErrorReason = "ReadLine" | "ReadChar" | "WaitForOutput" | "Readiness" | "Run"
+
+/**
+ * An operation that waits ran out of time. `seen` is the output the operation saw while it waited (bounded).
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { ManagedProcess } from "@effect-process/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const proc = yield* ManagedProcess.make(["sleep", "10"])
+ *   return yield* proc.readLine({ timeout: "100 millis" }).pipe(
+ *     Effect.catchTag("TimeoutError", (error) => Effect.succeed(`nothing after ${error.timeoutMillis} ms`))
+ *   )
+ * })
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TimeoutError extends Data.TaggedError("TimeoutError")<{
+  readonly reason: TimeoutErrorReason
+  readonly command: ReadonlyArray<string>
+  readonly pid?: number | undefined
+  readonly timeout: Duration.Duration
+  /** Output the operation saw while waiting (its most recent part when long). */
+  readonly seen?: string | undefined
+  /** What the operation was waiting for, e.g. the expected parts. */
+  readonly expected?: string | undefined
+  readonly stdoutTail?: string | undefined
+  readonly stderrTail?: string | undefined
+}> {
+  /**
+   * The timeout in milliseconds.
+   *
+   * @since 0.1.0
+   */
+  get timeoutMillis(): number {
+    return Duration.toMillis(this.timeout)
+  }
+
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    const pid = this.pid === undefined ? "" : ` (pid ${this.pid})`
+    const expected = this.expected === undefined ? "" : ` waiting for ${this.expected}`
+    const seen = lastLine(this.seen)
+    return `${describeCommand(this.command)}${pid}: ${this.reason} timed out after ${
+      Duration.format(this.timeout)
+    }${expected}${seen === undefined ? "" : `, last seen: ${JSON.stringify(seen)}`}`
+  }
+}
+
+/**
+ * A readable one-line rendering of an argv array: arguments with spaces or quotes are JSON-quoted.
+ *
+ * @example
+ * import { describeCommand } from "@effect-process/core/ProcessError"
+ *
+ * describeCommand(["sh", "-c", "echo hi"]) // 'sh -c "echo hi"'
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const describeCommand = (command: ReadonlyArray<string>): string =>
+  command.length === 0
+    ? "<empty command>"
+    : command.map((arg) => /^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg)).join(" ")
+
+const lastLine = (text: string | undefined): string | undefined => {
+  if (text === undefined) return undefined
+  const lines = text.split("\n").map((line) => line.trimEnd()).filter((line) => line.length > 0)
+  const last = lines[lines.length - 1]
+  return last === undefined ? undefined : last.length > 200 ? `…${last.slice(-200)}` : last
+}

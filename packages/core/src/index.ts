@@ -1,0 +1,19 @@
+/**
+ * @since 0.1.0
+ */
+export * as ManagedProcess from "./ManagedProcess.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as OutputPattern from "./OutputPattern.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ProcessSpawner from "./ProcessSpawner.js"
+
+/**
+ * @since 0.1.0
+ */
+export { ProcessError, StateError, TimeoutError } from "./ProcessError.js"

@@ -1,0 +1,824 @@
+/**
+ * The lifecycle of a managed process, top to bottom:
+ *
+ *   1. launch     validate, spawn into a new process group, attach the output pump      (`make`, `launch`)
+ *   2. use        read stdout/stderr through one reader per pipe, write stdin           (`Handle`)
+ *   3. terminate  signal the group, grace, SIGKILL the group, bounded wait              (`terminatePolicy`)
+ *   4. reap       wait (bounded) for the pipes, close them, flush the stderr relay      (`reap`)
+ *
+ * The release of the scope is `terminate` with the options given at launch. Nothing in 3 and 4 waits without a
+ * bound, so the release never hangs; nothing in them fails, so the release never fails.
+ */
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import { dual } from "effect/Function"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
+import { pipeArguments } from "effect/Pipeable"
+import * as Runtime from "effect/Runtime"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type * as ManagedProcess from "../ManagedProcess.js"
+import type * as OutputPattern from "../OutputPattern.js"
+import { describeCommand, ProcessError, StateError, TimeoutError } from "../ProcessError.js"
+import {
+  type ExitStatus,
+  ProcessSpawner,
+  type Signal,
+  type SpawnedProcess,
+  type SpawnListeners
+} from "../ProcessSpawner.js"
+import { decodeDuration, type Normalized, normalize } from "./command.js"
+import { OutputChannel } from "./outputChannel.js"
+import * as pattern_ from "./outputPattern.js"
+
+/** @internal */
+export const TypeId: ManagedProcess.TypeId = Symbol.for("@effect-process/core/ManagedProcess") as ManagedProcess.TypeId
+
+/** @internal */
+export const DEFAULT_TERMINATE_TIMEOUT: Duration.DurationInput = "7 seconds"
+/** @internal */
+export const DEFAULT_KILL_TIMEOUT: Duration.DurationInput = "2 seconds"
+/** @internal */
+export const DEFAULT_READLINE_TIMEOUT: Duration.DurationInput = "2 seconds"
+/** @internal */
+export const DEFAULT_READCHAR_TIMEOUT: Duration.DurationInput = "1 second"
+/** @internal */
+export const DEFAULT_WAIT_TIMEOUT: Duration.DurationInput = "10 seconds"
+const DEFAULT_BUFFER_SIZE = 8 * 1024 * 1024
+const DEFAULT_TAIL_SIZE = 8 * 1024
+const DEFAULT_MAX_BUFFER = 128 * 1024 * 1024
+/**
+ * After the leader exited, how long output may still take to reach end-of-file before readers stop waiting for
+ * it, and after the group is gone, how long the release waits for the pipes before closing them. A descendant
+ * that left the group (setsid) can hold a pipe open forever; nobody waits for it longer than this.
+ */
+const PIPE_GRACE = Duration.millis(250)
+const MAX_RELAY_LINE = 64 * 1024
+const MAX_RELAY_BACKLOG = 10_000
+
+/** @internal */
+export const isManagedProcess = (u: unknown): u is ManagedProcess.ManagedProcess =>
+  typeof u === "object" && u !== null && TypeId in u
+
+interface TerminateSettings {
+  readonly signal: Signal
+  readonly timeout: Duration.Duration
+  readonly killTimeout: Duration.Duration
+}
+
+const decodeTerminate = (
+  command: ReadonlyArray<string>,
+  options: ManagedProcess.TerminateOptions | undefined,
+  defaults?: TerminateSettings
+): Effect.Effect<TerminateSettings, ProcessError> =>
+  Effect.all({
+    signal: Effect.succeed(options?.signal ?? defaults?.signal ?? "SIGTERM"),
+    timeout: decodeDuration(
+      command,
+      "terminate.timeout",
+      options?.timeout,
+      defaults?.timeout ?? DEFAULT_TERMINATE_TIMEOUT
+    ),
+    killTimeout: decodeDuration(
+      command,
+      "terminate.killTimeout",
+      options?.killTimeout,
+      defaults?.killTimeout ?? DEFAULT_KILL_TIMEOUT
+    )
+  })
+
+// -----------------------------------------------------------------------------------------------------------------
+// The process: state shared by the handle, the pump listeners and the release
+// -----------------------------------------------------------------------------------------------------------------
+
+class Process {
+  spawned!: SpawnedProcess
+  exit: ExitStatus | undefined = undefined
+  readonly exited = Deferred.unsafeMake<ExitStatus>(undefined as never)
+  readonly stdout: OutputChannel | undefined
+  readonly stderr: OutputChannel | undefined
+  stdinClosed = false
+  released = false
+  termination: Deferred.Deferred<ManagedProcess.TerminateOutcome> | undefined = undefined
+  readonly relay: StderrRelay | undefined
+  readonly listeners: SpawnListeners
+
+  constructor(
+    readonly spec: Normalized,
+    readonly settings: TerminateSettings,
+    options: ManagedProcess.Options,
+    runtime: Runtime.Runtime<never>
+  ) {
+    const bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE
+    const tailSize = options.tailSize ?? DEFAULT_TAIL_SIZE
+    const channel = (name: "stdout" | "stderr") =>
+      new OutputChannel(bufferSize, tailSize, pattern_.MAX_LINE_LENGTH, {
+        pause: () => this.spawned?.pause(name),
+        resume: () => this.spawned?.resume(name)
+      })
+    this.stdout = spec.stdout === "pipe" ? channel("stdout") : undefined
+    this.stderr = spec.stderr === "pipe" ? channel("stderr") : undefined
+    const relayLevel = options.relayStderr ?? true
+    if (this.stderr !== undefined && relayLevel !== false) {
+      this.relay = new StderrRelay(
+        relayLevel === true ? LogLevel.Info : LogLevel.fromLiteral(relayLevel),
+        runtime
+      )
+      this.stderr.tap = (chunk) => this.relay!.push(chunk)
+    }
+    const stdout = this.stdout
+    const stderr = this.stderr
+    this.listeners = {
+      onStdout: (chunk) => stdout?.push(chunk),
+      onStdoutEnd: () => stdout?.end(),
+      onStderr: (chunk) => stderr?.push(chunk),
+      onStderrEnd: () => {
+        this.relay?.end()
+        stderr?.end()
+      },
+      onExit: (status) => {
+        this.exit = status
+        Deferred.unsafeDone(this.exited, Exit.succeed(status))
+        // Readers waiting for output also watch for the exit.
+        stdout?.notify()
+        stderr?.notify()
+      }
+    }
+  }
+
+  get command(): ReadonlyArray<string> {
+    return this.spec.argv
+  }
+
+  get pid(): number {
+    return this.spawned.pid
+  }
+
+  tails(): { stdoutTail: string | undefined; stderrTail: string | undefined } {
+    return { stdoutTail: this.stdout?.tail.text(), stderrTail: this.stderr?.tail.text() }
+  }
+
+  stateError(reason: StateError["reason"], operation: string): StateError {
+    return new StateError({ reason, command: this.command, pid: this.spawned.pid, operation })
+  }
+}
+
+/**
+ * Relays stderr to the Effect logger line by line, off the data path: lines are queued by the pipe listener and
+ * logged by a short-lived fiber only when there are some, so a quiet process costs no fiber.
+ */
+class StderrRelay {
+  private readonly decoder = new TextDecoder()
+  private partial = ""
+  private pending: Array<string> = []
+  private dropped = 0
+  private fiber: Fiber.RuntimeFiber<void> | undefined = undefined
+  annotations: Record<string, unknown> = {}
+
+  constructor(readonly level: LogLevel.LogLevel, private readonly runtime: Runtime.Runtime<never>) {}
+
+  push(chunk: Uint8Array): void {
+    const text = this.partial + this.decoder.decode(chunk, { stream: true })
+    const lines = text.split("\n")
+    this.partial = lines.pop()!
+    if (this.partial.length > MAX_RELAY_LINE) {
+      lines.push(this.partial)
+      this.partial = ""
+    }
+    for (const line of lines) this.enqueue(line)
+  }
+
+  end(): void {
+    const last = this.partial + this.decoder.decode()
+    this.partial = ""
+    if (last.length > 0) this.enqueue(last)
+  }
+
+  private enqueue(line: string): void {
+    this.pending.push(line.endsWith("\r") ? line.slice(0, -1) : line)
+    if (this.pending.length > MAX_RELAY_BACKLOG) {
+      this.pending.shift()
+      this.dropped++
+    }
+    if (this.fiber === undefined) this.schedule()
+  }
+
+  private schedule(): void {
+    const fiber = Runtime.runFork(this.runtime)(this.drain)
+    // The fiber may have run to completion synchronously: only a running one is remembered.
+    if (fiber.unsafePoll() === null) this.fiber = fiber
+  }
+
+  private readonly drain: Effect.Effect<void> = Effect.suspend(() => {
+    const batch = this.pending
+    this.pending = []
+    const dropped = this.dropped
+    this.dropped = 0
+    return Effect.forEach(batch, (line) => Effect.logWithLevel(this.level, line), { discard: true }).pipe(
+      Effect.zipRight(
+        dropped > 0 ? Effect.logWarning(`stderr relay fell behind: ${dropped} lines were not logged`) : Effect.void
+      ),
+      Effect.annotateLogs(this.annotations)
+    )
+  }).pipe(
+    Effect.ensuring(Effect.sync(() => {
+      this.fiber = undefined
+      if (this.pending.length > 0) this.schedule()
+    }))
+  )
+
+  /** Logs everything still queued (the release calls it after the pipe ended). */
+  readonly flush: Effect.Effect<void> = Effect.suspend(() => {
+    const fiber = this.fiber
+    return fiber === undefined ? Effect.void : Effect.zipRight(Fiber.await(fiber), this.flush)
+  })
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// 1. Launch
+// -----------------------------------------------------------------------------------------------------------------
+
+/** @internal */
+export const make = (
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options = {}
+): Effect.Effect<ManagedProcess.ManagedProcess, ProcessError, ProcessSpawner | Scope.Scope> =>
+  Effect.map(makeProcess(input, options), makeHandle)
+
+const makeProcess = (
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options
+): Effect.Effect<Process, ProcessError, ProcessSpawner | Scope.Scope> =>
+  Effect.gen(function*() {
+    const spec = yield* normalize(input, options)
+    const settings = yield* decodeTerminate(spec.argv, options.terminate)
+    const spawner = yield* ProcessSpawner
+    const runtime = yield* Effect.runtime<never>()
+    const proc = yield* Effect.acquireRelease(
+      launch(spawner.spawn, spec, settings, options, runtime),
+      (proc) => release(proc)
+    )
+    if (spec.stdinStream !== undefined) yield* Effect.forkScoped(feedStdin(proc, spec.stdinStream))
+    return proc
+  })
+
+const launch = (
+  spawn: ProcessSpawner["Type"]["spawn"],
+  spec: Normalized,
+  settings: TerminateSettings,
+  options: ManagedProcess.Options,
+  runtime: Runtime.Runtime<never>
+): Effect.Effect<Process, ProcessError> =>
+  Effect.gen(function*() {
+    const proc = new Process(spec, settings, options, runtime)
+    const spawned = yield* spawn({
+      command: spec.argv,
+      cwd: spec.cwd,
+      env: spec.env,
+      stdin: spec.stdin,
+      stdout: spec.stdout,
+      stderr: spec.stderr
+    }, proc.listeners)
+    proc.spawned = spawned
+    const annotations = { pid: spawned.pid, command: describeCommand(spec.argv) }
+    if (proc.relay !== undefined) proc.relay.annotations = { ...annotations, stream: "stderr" }
+    yield* Effect.annotateCurrentSpan("pid", spawned.pid)
+    yield* Effect.logDebug("process launched").pipe(
+      Effect.annotateLogs({ ...annotations, cwd: spec.cwd ?? "", envKeys: Object.keys(spec.env.set).join(",") })
+    )
+    return proc
+  }).pipe(
+    Effect.withSpan("ManagedProcess.launch", { attributes: { command: describeCommand(spec.argv) } })
+  )
+
+const feedStdin = (proc: Process, stream: Stream.Stream<Uint8Array, unknown>): Effect.Effect<void> =>
+  Stream.runForEach(stream, (chunk) => writeStdin(proc, chunk)).pipe(
+    Effect.zipRight(closeStdin(proc)),
+    Effect.catchAllCause((cause) => Effect.logDebug("stdin stream of the Command ended with an error", cause))
+  )
+
+// -----------------------------------------------------------------------------------------------------------------
+// 2. Use: the handle
+// -----------------------------------------------------------------------------------------------------------------
+
+const HandleProto = {
+  [TypeId]: TypeId,
+  pipe() {
+    return pipeArguments(this, arguments)
+  },
+  toString(this: ManagedProcess.ManagedProcess) {
+    return `ManagedProcess(${this.pid}: ${describeCommand(this.command)})`
+  }
+}
+
+const makeHandle = (proc: Process): ManagedProcess.ManagedProcess => {
+  const handle: ManagedProcess.ManagedProcess = Object.assign(Object.create(HandleProto), {
+    pid: proc.pid,
+    command: proc.command,
+    status: Effect.sync((): ManagedProcess.Status =>
+      proc.exit === undefined
+        ? { _tag: "Running" }
+        : { _tag: "Exited", exitCode: proc.exit.exitCode, signal: proc.exit.signal }
+    ),
+    isRunning: Effect.sync(() => proc.exit === undefined),
+    awaitExit: Deferred.await(proc.exited),
+    kill: (signal?: Signal) => kill(proc, signal ?? "SIGTERM"),
+    terminate: (options?: ManagedProcess.TerminateOptions) => terminateWith(proc, options),
+    stdout: byteStream(proc, "stdout"),
+    stderr: byteStream(proc, "stderr"),
+    lines: lineStream(proc, "stdout"),
+    stderrLines: lineStream(proc, "stderr"),
+    readLine: (options?: ManagedProcess.ReadOptions) => readLineImpl(proc, options),
+    readChar: (options?: ManagedProcess.ReadOptions) => readCharImpl(proc, options),
+    waitForOutput: (
+      pattern: ReadonlyArray<string> | OutputPattern.OutputPattern<unknown>,
+      options?: ManagedProcess.ReadOptions
+    ) =>
+      waitForOutputImpl(proc, pattern, options),
+    write: (input: string | Uint8Array) => writeStdin(proc, input),
+    closeStdin: closeStdin(proc),
+    stdoutTail: Effect.sync(() => proc.stdout?.tail.text() ?? ""),
+    stderrTail: Effect.sync(() => proc.stderr?.tail.text() ?? "")
+  })
+  return handle
+}
+
+const kill = (proc: Process, signal: Signal): Effect.Effect<void, ProcessError | StateError> =>
+  Effect.suspend((): Effect.Effect<void, ProcessError | StateError> => {
+    if (proc.released) return Effect.fail(proc.stateError("Released", "kill"))
+    return proc.spawned.signal(signal, "group").pipe(
+      Effect.mapError((error) =>
+        new ProcessError({
+          reason: "SignalFailed",
+          command: proc.command,
+          pid: proc.pid,
+          signal,
+          errno: error.code,
+          cause: error.cause
+        })
+      ),
+      Effect.asVoid
+    )
+  })
+
+const encoder = new TextEncoder()
+
+const writeStdin = (proc: Process, input: string | Uint8Array): Effect.Effect<void, ProcessError | StateError> =>
+  Effect.suspend((): Effect.Effect<void, ProcessError | StateError> => {
+    if (proc.released) return Effect.fail(proc.stateError("Released", "write"))
+    if (proc.spec.stdin !== "pipe") return Effect.fail(proc.stateError("NotPiped", "write"))
+    if (proc.stdinClosed) return Effect.fail(proc.stateError("StdinClosed", "write"))
+    return proc.spawned.write(typeof input === "string" ? encoder.encode(input) : input).pipe(
+      Effect.mapError((error) =>
+        new ProcessError({
+          reason: "WriteFailed",
+          command: proc.command,
+          pid: proc.pid,
+          errno: error.code,
+          exitCode: proc.exit?.exitCode,
+          signal: proc.exit?.signal,
+          detail: proc.exit === undefined ? error.message : "the process has exited",
+          cause: error.cause,
+          ...proc.tails()
+        })
+      )
+    )
+  })
+
+const closeStdin = (proc: Process): Effect.Effect<void, StateError> =>
+  Effect.suspend(() => {
+    if (proc.released) return Effect.fail(proc.stateError("Released", "closeStdin"))
+    if (proc.spec.stdin !== "pipe") return Effect.fail(proc.stateError("NotPiped", "closeStdin"))
+    proc.stdinClosed = true
+    return proc.spawned.closeStdin
+  })
+
+/** Holds the pipe's one reader slot for the duration of `use`. */
+const withReader = <A, E, R>(
+  proc: Process,
+  name: "stdout" | "stderr",
+  operation: string,
+  use: (channel: OutputChannel) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | StateError, R> =>
+  Effect.suspend((): Effect.Effect<A, E | StateError, R> => {
+    const channel = proc[name]
+    if (proc.released) return Effect.fail(proc.stateError("Released", operation))
+    if (channel === undefined) return Effect.fail(proc.stateError("NotPiped", operation))
+    if (!channel.acquire(operation)) return Effect.fail(proc.stateError("ConcurrentRead", operation))
+    return Effect.ensuring(use(channel), Effect.sync(() => channel.releaseReader()))
+  })
+
+/** Waits until `take` yields, or fails when the output ended with nothing for it. */
+const takeNext = <A>(
+  proc: Process,
+  channel: OutputChannel,
+  take: () => A | undefined
+): Effect.Effect<A, ProcessError> =>
+  Effect.gen(function*() {
+    for (;;) {
+      const version = channel.currentVersion
+      const value = take()
+      if (value !== undefined) return value
+      if (channel.exhausted) {
+        return yield* new ProcessError({
+          reason: "OutputEnded",
+          command: proc.command,
+          pid: proc.pid,
+          exitCode: proc.exit?.exitCode,
+          signal: proc.exit?.signal,
+          ...proc.tails()
+        })
+      }
+      yield* channel.awaitChange(version)
+    }
+  })
+
+const timeoutError = (
+  proc: Process,
+  reason: TimeoutError["reason"],
+  timeout: Duration.Duration,
+  extra: { readonly seen?: string; readonly expected?: string } = {}
+) => new TimeoutError({ reason, command: proc.command, pid: proc.pid, timeout, ...extra, ...proc.tails() })
+
+const readLineImpl = (
+  proc: Process,
+  options: ManagedProcess.ReadOptions | undefined
+): Effect.Effect<string, ProcessError | StateError | TimeoutError> =>
+  Effect.flatMap(
+    decodeDuration(proc.command, "timeout", options?.timeout, DEFAULT_READLINE_TIMEOUT),
+    (timeout) =>
+      withReader(proc, "stdout", "readLine", (channel) =>
+        takeNext(proc, channel, () => channel.takeLine()).pipe(
+          Effect.timeoutFail({ duration: timeout, onTimeout: () => timeoutError(proc, "ReadLine", timeout) })
+        ))
+  )
+
+const readCharImpl = (
+  proc: Process,
+  options: ManagedProcess.ReadOptions | undefined
+): Effect.Effect<string, ProcessError | StateError | TimeoutError> =>
+  Effect.flatMap(
+    decodeDuration(proc.command, "timeout", options?.timeout, DEFAULT_READCHAR_TIMEOUT),
+    (timeout) =>
+      withReader(proc, "stdout", "readChar", (channel) =>
+        takeNext(proc, channel, () => channel.takeChar()).pipe(
+          Effect.timeoutFail({ duration: timeout, onTimeout: () => timeoutError(proc, "ReadChar", timeout) })
+        ))
+  )
+
+/** A stream of the pipe's unread output; it holds the reader slot while it runs. */
+const pipeStream = <A>(
+  proc: Process,
+  name: "stdout" | "stderr",
+  operation: string,
+  takeAll: (channel: OutputChannel) => Array<A>
+): Stream.Stream<A, StateError> =>
+  Stream.unwrapScoped(
+    Effect.acquireRelease(
+      Effect.suspend(() => {
+        const channel = proc[name]
+        if (proc.released) return Effect.fail(proc.stateError("Released", operation))
+        if (channel === undefined) return Effect.fail(proc.stateError("NotPiped", operation))
+        if (!channel.acquire(operation)) return Effect.fail(proc.stateError("ConcurrentRead", operation))
+        return Effect.succeed(channel)
+      }),
+      (channel) => Effect.sync(() => channel.releaseReader())
+    ).pipe(Effect.map((channel) =>
+      Stream.repeatEffectChunkOption(Effect.gen(function*() {
+        for (;;) {
+          const version = channel.currentVersion
+          const items = takeAll(channel)
+          if (items.length > 0) return Chunk.unsafeFromArray(items)
+          if (channel.exhausted || proc.released) return yield* Effect.fail(Option.none())
+          yield* channel.awaitChange(version)
+        }
+      }))
+    ))
+  )
+
+const byteStream = (proc: Process, name: "stdout" | "stderr") =>
+  pipeStream(proc, name, name, (channel) => channel.takeBytes())
+
+const lineStream = (proc: Process, name: "stdout" | "stderr") =>
+  pipeStream(proc, name, name === "stdout" ? "lines" : "stderrLines", (channel) => {
+    const lines: Array<string> = []
+    for (let line = channel.takeLine(); line !== undefined; line = channel.takeLine()) lines.push(line)
+    return lines
+  })
+
+const waitForOutputImpl = <A>(
+  proc: Process,
+  pattern: ReadonlyArray<string> | OutputPattern.OutputPattern<A>,
+  options: ManagedProcess.ReadOptions | undefined
+): Effect.Effect<A, ProcessError | StateError | TimeoutError> => {
+  const resolved = (pattern_.isOutputPattern(pattern) ? pattern : pattern_.allParts(pattern)) as OutputPattern
+    .OutputPattern<A>
+  return Effect.flatMap(
+    decodeDuration(proc.command, "timeout", options?.timeout, DEFAULT_WAIT_TIMEOUT),
+    (timeout) => {
+      const matcher = resolved.matcher()
+      return withReader(proc, "stdout", "waitForOutput", (channel) => matchOutput(proc, channel, matcher)).pipe(
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () =>
+            timeoutError(proc, "WaitForOutput", timeout, { seen: matcher.seen(), expected: resolved.description })
+        })
+      )
+    }
+  )
+}
+
+/**
+ * Feeds the matcher every piece of unread output once, in order, and puts back what follows the match. When the
+ * process exits, output still in flight gets `PIPE_GRACE` to arrive before the wait fails.
+ */
+const matchOutput = <A>(
+  proc: Process,
+  channel: OutputChannel,
+  matcher: OutputPattern.Matcher<A>
+): Effect.Effect<A, ProcessError> =>
+  Effect.gen(function*() {
+    let decision = matcher.feed("")
+    let drainDeadline: number | undefined
+    while (decision === undefined) {
+      const version = channel.currentVersion
+      const text = channel.takeAllText()
+      if (text.length > 0) {
+        decision = matcher.feed(text)
+        if (decision !== undefined) channel.unread(text.slice(decision.consumed))
+        continue
+      }
+      let ended = channel.ended
+      if (!ended && proc.exit !== undefined) {
+        const now = yield* Clock.currentTimeMillis
+        drainDeadline ??= now + Duration.toMillis(PIPE_GRACE)
+        ended = now >= drainDeadline
+      }
+      if (ended) {
+        decision = matcher.finish()
+        if (decision !== undefined) break
+        // The output is over; give the exit status a moment to arrive so the error can say how it ended.
+        yield* Deferred.await(proc.exited).pipe(Effect.timeoutOption(PIPE_GRACE))
+        return yield* new ProcessError({
+          reason: proc.exit === undefined ? "OutputEnded" : "ExitedBeforeMatch",
+          command: proc.command,
+          pid: proc.pid,
+          exitCode: proc.exit?.exitCode,
+          signal: proc.exit?.signal,
+          detail: `no match for the expected output; seen: ${JSON.stringify(matcher.seen().slice(-200))}`,
+          ...proc.tails()
+        })
+      }
+      yield* drainDeadline === undefined
+        ? channel.awaitChange(version)
+        : channel.awaitChange(version).pipe(Effect.timeoutOption(PIPE_GRACE))
+    }
+    if (decision._tag === "Failed") {
+      return yield* new ProcessError({
+        reason: "ReadinessFailed",
+        command: proc.command,
+        pid: proc.pid,
+        detail: `the output said: ${JSON.stringify(decision.line)}`,
+        ...proc.tails()
+      })
+    }
+    return decision.value
+  })
+
+// -----------------------------------------------------------------------------------------------------------------
+// 3. Terminate
+// -----------------------------------------------------------------------------------------------------------------
+
+/**
+ * Runs the termination policy once per process. It runs in its own fiber: interrupting a caller does not leave the
+ * group half-stopped, and the release waits for the same outcome.
+ */
+const terminateOnce = (proc: Process, settings: TerminateSettings): Effect.Effect<ManagedProcess.TerminateOutcome> =>
+  Effect.suspend(() => {
+    if (proc.termination !== undefined) return Deferred.await(proc.termination)
+    const done = Deferred.unsafeMake<ManagedProcess.TerminateOutcome>(undefined as never)
+    proc.termination = done
+    return Effect.forkDaemon(Effect.intoDeferred(terminatePolicy(proc, settings), done)).pipe(
+      Effect.zipRight(Deferred.await(done))
+    )
+  })
+
+const terminateWith = (
+  proc: Process,
+  options: ManagedProcess.TerminateOptions | undefined
+): Effect.Effect<ManagedProcess.TerminateOutcome, ProcessError> =>
+  Effect.flatMap(decodeTerminate(proc.command, options, proc.settings), (settings) => terminateOnce(proc, settings))
+
+/**
+ * Stop the process group:
+ *   - nothing alive (the leader exited and no descendant is left in its group): `AlreadyExited`;
+ *   - otherwise send `signal` (and SIGCONT, so a stopped process can act on it) to the whole group and wait up to
+ *     `timeout` for the leader's exit and an empty group: `Exited`;
+ *   - otherwise SIGKILL the group and wait up to `killTimeout`: `Killed`.
+ * A group is "empty" when no member is alive; zombies waiting for their reaper do not count. Then reap.
+ */
+const terminatePolicy = (proc: Process, settings: TerminateSettings): Effect.Effect<ManagedProcess.TerminateOutcome> =>
+  Effect.gen(function*() {
+    const started = yield* Clock.currentTimeMillis
+    const elapsed = Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(now - started))
+    const signalGroup = (signal: Signal) =>
+      proc.spawned.signal(signal, "group").pipe(
+        Effect.catchAll((error) => Effect.logWarning(`could not send ${signal}: ${error.message}`))
+      )
+    let outcome: ManagedProcess.TerminateOutcome
+    if (proc.exit !== undefined && !(yield* proc.spawned.groupAlive)) {
+      outcome = { _tag: "AlreadyExited", exit: proc.exit, elapsed: yield* elapsed }
+    } else {
+      yield* signalGroup(settings.signal)
+      if (settings.signal !== "SIGKILL") yield* signalGroup("SIGCONT")
+      if (yield* waitUntilGone(proc, settings.timeout)) {
+        outcome = { _tag: "Exited", exit: proc.exit!, elapsed: yield* elapsed }
+      } else {
+        yield* Effect.logWarning(`still running ${Duration.format(settings.timeout)} after ${settings.signal}: SIGKILL`)
+        yield* signalGroup("SIGKILL")
+        const gone = yield* waitUntilGone(proc, settings.killTimeout)
+        outcome = { _tag: "Killed", exit: proc.exit, elapsed: yield* elapsed, survivors: !gone }
+        if (!gone) yield* Effect.logError("process group still alive after SIGKILL; giving up on it")
+      }
+    }
+    yield* reap(proc)
+    yield* Effect.logDebug(`terminated: ${outcome._tag} in ${Duration.format(outcome.elapsed)}`)
+    return outcome
+  }).pipe(
+    Effect.annotateLogs({ pid: proc.pid, command: describeCommand(proc.command) }),
+    Effect.withSpan("ManagedProcess.terminate", { attributes: { pid: proc.pid, signal: settings.signal } })
+  )
+
+/** Whether, within `limit`, the leader exited and its group became empty. Polls the group at most every 20 ms. */
+const waitUntilGone = (proc: Process, limit: Duration.Duration): Effect.Effect<boolean> =>
+  Effect.gen(function*() {
+    yield* Deferred.await(proc.exited)
+    let delay = 1
+    while (yield* proc.spawned.groupAlive) {
+      yield* Effect.sleep(Duration.millis(delay))
+      delay = Math.min(delay * 2, 20)
+    }
+  }).pipe(Effect.timeoutOption(limit), Effect.map(Option.isSome))
+
+// -----------------------------------------------------------------------------------------------------------------
+// 4. Reap
+// -----------------------------------------------------------------------------------------------------------------
+
+/** Let the pipes reach end-of-file (bounded: a descendant outside the group may hold them), close them, flush. */
+const reap = (proc: Process): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const pipes = [proc.stdout, proc.stderr].filter((channel) => channel !== undefined)
+    yield* Effect.forEach(pipes, (channel) =>
+      Effect.gen(function*() {
+        while (!channel.ended) yield* channel.awaitChange(channel.currentVersion)
+      }), { concurrency: "unbounded", discard: true }).pipe(Effect.timeoutOption(PIPE_GRACE))
+    yield* proc.spawned.closePipes
+    for (const channel of pipes) if (!channel.ended) channel.end()
+    proc.relay?.end()
+    if (proc.relay !== undefined) yield* proc.relay.flush
+  })
+
+/** The release of the scope: terminate with the launch options, then refuse further use. */
+const release = (proc: Process): Effect.Effect<void> =>
+  terminateOnce(proc, proc.settings).pipe(
+    Effect.tap((outcome) =>
+      Effect.logDebug(`released: ${outcome._tag}`).pipe(
+        Effect.annotateLogs({ pid: proc.pid, command: describeCommand(proc.command) })
+      )
+    ),
+    Effect.ensuring(Effect.sync(() => {
+      proc.released = true
+      proc.stdout?.notify()
+      proc.stderr?.notify()
+    }))
+  )
+
+// -----------------------------------------------------------------------------------------------------------------
+// Run to completion
+// -----------------------------------------------------------------------------------------------------------------
+
+/** @internal */
+export const run = (
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.RunOptions = {}
+): Effect.Effect<ManagedProcess.RunResult, ProcessError | TimeoutError, ProcessSpawner> =>
+  Effect.scoped(Effect.gen(function*() {
+    const { input: stdinInput, maxBuffer = DEFAULT_MAX_BUFFER, successExitCodes = [0], timeout, ...rest } = options
+    const proc = yield* makeProcess(input, {
+      ...rest,
+      stdin: stdinInput === undefined ? "ignore" : "pipe",
+      relayStderr: options.relayStderr ?? false
+    })
+    const limit = timeout === undefined ? undefined : yield* decodeDuration(proc.command, "timeout", timeout, 0)
+    const started = yield* Clock.currentTimeMillis
+    if (stdinInput !== undefined) {
+      // A child that exits without reading its input is not an error of `run`: its exit code says what happened.
+      yield* Effect.forkScoped(Effect.ignore(Effect.zipRight(writeStdin(proc, stdinInput), closeStdin(proc))))
+    }
+    const work = Effect.all([collect(proc, proc.stdout, maxBuffer), collect(proc, proc.stderr, maxBuffer)], {
+      concurrency: 2
+    }).pipe(Effect.zip(Deferred.await(proc.exited)))
+    const [[stdout, stderr], exit] = yield* limit === undefined ? work : work.pipe(
+      Effect.timeoutFail({ duration: limit, onTimeout: () => timeoutError(proc, "Run", limit) })
+    )
+    const duration = Duration.millis((yield* Clock.currentTimeMillis) - started)
+    if (exit.exitCode === undefined || !successExitCodes.includes(exit.exitCode)) {
+      return yield* new ProcessError({
+        reason: exit.exitCode === undefined ? "KilledBySignal" : "NonZeroExit",
+        command: proc.command,
+        pid: proc.pid,
+        exitCode: exit.exitCode,
+        signal: exit.signal,
+        ...proc.tails()
+      })
+    }
+    return { command: proc.command, pid: proc.pid, exitCode: exit.exitCode, stdout, stderr, duration }
+  }))
+
+/** Reads a pipe to its end (or until `PIPE_GRACE` after the leader's exit), decoding as it goes. */
+const collect = (
+  proc: Process,
+  channel: OutputChannel | undefined,
+  maxBuffer: number
+): Effect.Effect<string, ProcessError> => {
+  if (channel === undefined || !channel.acquire("run")) return Effect.succeed("")
+  const decoder = new TextDecoder()
+  const parts: Array<string> = []
+  let size = 0
+  return Effect.gen(function*() {
+    let drainDeadline: number | undefined
+    for (;;) {
+      const version = channel.currentVersion
+      for (const chunk of channel.takeBytes()) {
+        size += chunk.length
+        if (size > maxBuffer) {
+          return yield* new ProcessError({
+            reason: "MaxBufferExceeded",
+            command: proc.command,
+            pid: proc.pid,
+            detail: `more than ${maxBuffer} bytes of output`,
+            ...proc.tails()
+          })
+        }
+        parts.push(decoder.decode(chunk, { stream: true }))
+      }
+      if (channel.ended) break
+      if (proc.exit !== undefined) {
+        const now = yield* Clock.currentTimeMillis
+        drainDeadline ??= now + Duration.toMillis(PIPE_GRACE)
+        if (now >= drainDeadline) break
+        yield* channel.awaitChange(version).pipe(Effect.timeoutOption(Duration.millis(drainDeadline - now)))
+      } else {
+        yield* channel.awaitChange(version)
+      }
+    }
+    parts.push(decoder.decode())
+    return parts.join("")
+  }).pipe(Effect.ensuring(Effect.sync(() => channel.releaseReader())))
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// Data-first / data-last forms
+// -----------------------------------------------------------------------------------------------------------------
+
+const isHandle = (args: IArguments) => isManagedProcess(args[0])
+
+/** @internal */
+export const waitForOutput = dual(
+  (args) => isHandle(args),
+  <A>(
+    self: ManagedProcess.ManagedProcess,
+    pattern: ReadonlyArray<string> | OutputPattern.OutputPattern<A>,
+    options?: ManagedProcess.ReadOptions
+  ) => self.waitForOutput(pattern as OutputPattern.OutputPattern<A>, options)
+) as any
+
+/** @internal */
+export const readLine = dual(
+  (args) => isHandle(args),
+  (self: ManagedProcess.ManagedProcess, options?: ManagedProcess.ReadOptions) => self.readLine(options)
+)
+
+/** @internal */
+export const readChar = dual(
+  (args) => isHandle(args),
+  (self: ManagedProcess.ManagedProcess, options?: ManagedProcess.ReadOptions) => self.readChar(options)
+)
+
+/** @internal */
+export const write = dual(
+  2,
+  (self: ManagedProcess.ManagedProcess, input: string | Uint8Array) => self.write(input)
+)
+
+/** @internal */
+export const terminate = dual(
+  (args) => isHandle(args),
+  (self: ManagedProcess.ManagedProcess, options?: ManagedProcess.TerminateOptions) => self.terminate(options)
+)

@@ -1,0 +1,75 @@
+/**
+ * The Node.js runtime of `@effect-process/core`: a `ProcessSpawner` that starts every child as the leader of its own
+ * process group, signals whole groups, and tells whether a group is gone (zombies do not count), plus the layer that
+ * provides it together with `@effect/platform-node`'s services.
+ *
+ * @since 0.1.0
+ */
+import type * as CommandExecutor from "@effect/platform/CommandExecutor"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
+import type { ProcessSpawner } from "@effect-process/core"
+import type * as Layer from "effect/Layer"
+import * as internal from "./internal/nodeSpawner.js"
+
+/**
+ * The Node.js implementation of the `ProcessSpawner` service.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { ProcessSpawner } from "@effect-process/core"
+ * import { NodeProcess } from "@effect-process/node"
+ *
+ * const program = Effect.provideService(Effect.void, ProcessSpawner.ProcessSpawner, NodeProcess.spawner)
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const spawner: ProcessSpawner.ProcessSpawnerService = internal.spawner
+
+/**
+ * Provides the `ProcessSpawner` alone.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { ManagedProcess } from "@effect-process/core"
+ * import { NodeProcess } from "@effect-process/node"
+ *
+ * const program = ManagedProcess.run(["true"]).pipe(Effect.provide(NodeProcess.layerSpawner))
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerSpawner: Layer.Layer<ProcessSpawner.ProcessSpawner> = internal.layerSpawner
+
+/**
+ * Everything a Node program needs to launch processes: the `ProcessSpawner`, and `@effect/platform`'s
+ * `CommandExecutor`, `FileSystem` and `Path` from `@effect/platform-node`.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { ManagedProcess } from "@effect-process/core"
+ * import { NodeProcess } from "@effect-process/node"
+ *
+ * const program = Effect.scoped(ManagedProcess.make(["sleep", "1"])).pipe(Effect.provide(NodeProcess.layer))
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<
+  ProcessSpawner.ProcessSpawner | CommandExecutor.CommandExecutor | FileSystem.FileSystem | Path.Path
+> = internal.layer
+
+/**
+ * Whether any member of process group `pgid` is alive; zombies (exited, not yet reaped) do not count. On Linux this
+ * reads `/proc`; elsewhere it falls back to `kill(-pgid, 0)`, which counts zombies.
+ *
+ * @example
+ * import { NodeProcess } from "@effect-process/node"
+ *
+ * NodeProcess.isGroupAlive(process.pid) // whether our own group has live members
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const isGroupAlive: (pgid: number) => boolean = internal.isGroupAlive

@@ -1,0 +1,188 @@
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { ProcessError, ProcessSpawner } from "@effect-process/core"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ChildProcess from "node:child_process"
+import * as Fs from "node:fs"
+
+type SpawnRequest = ProcessSpawner.SpawnRequest
+type SpawnedProcessError = ProcessSpawner.SpawnedProcessError
+
+const toSpawnedError = (error: unknown): SpawnedProcessError => {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  return { code, message: error instanceof Error ? error.message : String(error), cause: error }
+}
+
+/**
+ * Whether any member of process group `pgid` is alive. `kill(-pgid, 0)` answers "no" cheaply in the common case;
+ * when it answers "yes", the group may hold only zombies (exited, waiting for a reaper that may be slow or absent
+ * in a container), so on Linux the members are looked up in /proc and zombies are not counted.
+ *
+ * @internal
+ */
+export const isGroupAlive = (pgid: number): boolean => {
+  try {
+    process.kill(-pgid, 0)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false
+  }
+  if (process.platform !== "linux") return true
+  let entries: Array<string>
+  try {
+    entries = Fs.readdirSync("/proc")
+  } catch {
+    return true
+  }
+  for (const entry of entries) {
+    const first = entry.charCodeAt(0)
+    if (first < 48 || first > 57) continue
+    let stat: string
+    try {
+      stat = Fs.readFileSync(`/proc/${entry}/stat`, "latin1")
+    } catch {
+      continue // gone meanwhile
+    }
+    // pid (comm) state ppid pgrp ...; comm may contain spaces and parentheses, so parse after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 3)
+    if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") return true
+  }
+  return false
+}
+
+const isDirectory = (path: string): boolean => {
+  try {
+    return Fs.statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+const spawnFailed = (request: SpawnRequest, error: unknown): ProcessError => {
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code
+  // Node reports a missing cwd as ENOENT, the same as a missing program: tell them apart.
+  const cwdProblem = request.cwd !== undefined && (errno === "ENOENT" || errno === "ENOTDIR") &&
+    !isDirectory(request.cwd)
+  const program = request.command[0]!
+  const detail = cwdProblem
+    ? `working directory ${JSON.stringify(request.cwd)} does not exist or is not a directory`
+    : errno === "ENOENT"
+    ? `program ${JSON.stringify(program)} not found${program.includes("/") ? "" : " on PATH"}`
+    : errno === "EACCES"
+    ? `permission denied: ${JSON.stringify(program)} is not executable`
+    : error instanceof Error
+    ? error.message
+    : String(error)
+  return new ProcessError({ reason: "SpawnFailed", command: request.command, errno, detail, cause: error })
+}
+
+const spawn = (
+  request: SpawnRequest,
+  listeners: ProcessSpawner.SpawnListeners
+): Effect.Effect<ProcessSpawner.SpawnedProcess, ProcessError> =>
+  Effect.async<ProcessSpawner.SpawnedProcess, ProcessError>((resume) => {
+    let child: ChildProcess.ChildProcess
+    try {
+      child = ChildProcess.spawn(request.command[0]!, request.command.slice(1), {
+        cwd: request.cwd,
+        env: ProcessSpawner.resolveEnvironment(process.env, request.env),
+        stdio: [request.stdin, request.stdout, request.stderr],
+        // A new session, hence a new process group whose id is the child's pid: the whole tree can be signalled.
+        detached: true,
+        windowsHide: true
+      })
+    } catch (error) {
+      resume(Effect.fail(spawnFailed(request, error)))
+      return
+    }
+    let spawned = false
+    child.on("error", (error) => {
+      // Before "spawn" this is the spawn failure; afterwards (a failed kill) the handle reports errors itself.
+      if (!spawned) {
+        spawned = true
+        resume(Effect.fail(spawnFailed(request, error)))
+      }
+    })
+    const { stderr, stdin, stdout } = child
+    if (stdout !== null) {
+      stdout.on("data", listeners.onStdout)
+      stdout.once("end", listeners.onStdoutEnd)
+      stdout.on("error", () => {})
+    }
+    if (stderr !== null) {
+      stderr.on("data", listeners.onStderr)
+      stderr.once("end", listeners.onStderrEnd)
+      stderr.on("error", () => {})
+    }
+    // EPIPE and friends are reported to the writer through the write callback; never as an uncaught exception.
+    if (stdin !== null) stdin.on("error", () => {})
+    child.once("exit", (code, signal) => {
+      listeners.onExit({ exitCode: code ?? undefined, signal: signal ?? undefined })
+    })
+    child.once("spawn", () => {
+      if (spawned) return
+      spawned = true
+      resume(Effect.succeed(makeSpawned(child)))
+    })
+  })
+
+const makeSpawned = (child: ChildProcess.ChildProcess): ProcessSpawner.SpawnedProcess => {
+  const pid = child.pid!
+  const { stderr, stdin, stdout } = child
+  const pipe = (name: "stdout" | "stderr") => name === "stdout" ? stdout : stderr
+  return {
+    pid,
+    pause: (name) => {
+      pipe(name)?.pause()
+    },
+    resume: (name) => {
+      pipe(name)?.resume()
+    },
+    write: (chunk) =>
+      Effect.async<void, SpawnedProcessError>((resume) => {
+        if (stdin === null || stdin.destroyed || stdin.writableEnded) {
+          const gone = child.exitCode !== null || child.signalCode !== null
+          resume(Effect.fail({
+            code: gone ? "EPIPE" : "ERR_STREAM_DESTROYED",
+            message: gone ? "the process has exited" : "stdin is closed",
+            cause: undefined
+          }))
+          return
+        }
+        stdin.write(chunk, (error) => resume(error ? Effect.fail(toSpawnedError(error)) : Effect.void))
+      }),
+    closeStdin: Effect.sync(() => {
+      if (stdin !== null && !stdin.writableEnded) stdin.end()
+    }),
+    signal: (signal, target) =>
+      Effect.try({
+        try: () => {
+          try {
+            process.kill(target === "group" ? -pid : pid, signal)
+            return true
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === "ESRCH") return false
+            throw error
+          }
+        },
+        catch: toSpawnedError
+      }),
+    groupAlive: Effect.sync(() => isGroupAlive(pid)),
+    closePipes: Effect.sync(() => {
+      stdout?.destroy()
+      stderr?.destroy()
+      stdin?.destroy()
+    })
+  }
+}
+
+/** @internal */
+export const spawner: ProcessSpawner.ProcessSpawnerService = { spawn }
+
+/** @internal */
+export const layerSpawner: Layer.Layer<ProcessSpawner.ProcessSpawner> = Layer.succeed(
+  ProcessSpawner.ProcessSpawner,
+  spawner
+)
+
+/** @internal */
+export const layer = Layer.merge(layerSpawner, NodeContext.layer)

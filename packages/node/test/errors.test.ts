@@ -1,0 +1,168 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { ManagedProcess, ProcessError } from "@effect-process/core"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { assertProcessError } from "./assertions.js"
+import { noSurvivors } from "./harness.js"
+import { fixture, readFileIfExists, tempDir } from "./utils.js"
+
+/** A command that would leave a trace (a file) if it ever ran. */
+const leavesTrace = (file: string): Array<string> => ["sh", "-c", "echo ran > \"$0\"", file]
+
+describe("launch errors", () => {
+  it.live("a missing cwd fails with SpawnFailed (not a FileSystem error) naming the cwd", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const missing = path.join(dir, "does-not-exist")
+        const error = yield* Effect.flip(ManagedProcess.make(["true"], { cwd: missing, env: t.env }))
+        assertProcessError(error, "SpawnFailed")
+        expect(error).toBeInstanceOf(ProcessError)
+        expect(error.message).toContain(missing)
+        expect(error.command).toEqual(["true"])
+      })
+    ))
+
+  it.live("a cwd that is a file fails with SpawnFailed", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(ManagedProcess.make(["true"], { cwd: fixture("flood.js"), env: t.env }))
+        assertProcessError(error, "SpawnFailed")
+      })
+    ))
+
+  it.live("a missing program fails with SpawnFailed ENOENT", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(
+          ManagedProcess.make(["effect-process-no-such-program", "arg"], { env: t.env })
+        )
+        assertProcessError(error, "SpawnFailed")
+        expect(error.errno).toBe("ENOENT")
+        expect(error.command).toEqual(["effect-process-no-such-program", "arg"])
+        expect(error.message).toContain("effect-process-no-such-program")
+      })
+    ))
+
+  it.live("a program without the executable bit fails with SpawnFailed EACCES", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const script = fixture("not-executable.sh")
+        expect(fs.statSync(script).mode & 0o111).toBe(0)
+        const error = yield* Effect.flip(ManagedProcess.make([script], { env: t.env }))
+        assertProcessError(error, "SpawnFailed")
+        expect(error.errno).toBe("EACCES")
+      })
+    ))
+
+  it.live("run reports spawn failures the same way", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(ManagedProcess.run(["effect-process-no-such-program"], { env: t.env }))
+        assertProcessError(error, "SpawnFailed")
+        expect(error.errno).toBe("ENOENT")
+      })
+    ))
+})
+
+describe("invalid commands", () => {
+  it.live("an empty argv is InvalidCommand", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(ManagedProcess.make([], { env: t.env }))
+        assertProcessError(error, "InvalidCommand")
+      })
+    ))
+
+  it.live("an empty program name is InvalidCommand", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(ManagedProcess.make([""], { env: t.env }))
+        assertProcessError(error, "InvalidCommand")
+      })
+    ))
+
+  it.live("a NUL byte in an argument is InvalidCommand and nothing is started", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const trace = path.join(dir, "trace")
+        const error = yield* Effect.flip(ManagedProcess.make([...leavesTrace(trace), "a\u0000b"], { env: t.env }))
+        assertProcessError(error, "InvalidCommand")
+        yield* Effect.sleep("300 millis")
+        expect(readFileIfExists(trace)).toBeUndefined()
+      })
+    ))
+
+  it.live("a NUL byte in the program name is InvalidCommand", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(ManagedProcess.make(["sh\u0000", "-c", "true"], { env: t.env }))
+        assertProcessError(error, "InvalidCommand")
+      })
+    ))
+
+  it.live("a NUL byte in an environment value is InvalidCommand and nothing is started", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const trace = path.join(dir, "trace")
+        const error = yield* Effect.flip(
+          ManagedProcess.make(leavesTrace(trace), { env: { ...t.env, BAD: "a\u0000b" } })
+        )
+        assertProcessError(error, "InvalidCommand")
+        yield* Effect.sleep("300 millis")
+        expect(readFileIfExists(trace)).toBeUndefined()
+      })
+    ))
+
+  it.live("a negative terminate timeout is InvalidCommand and nothing is started", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const trace = path.join(dir, "trace")
+        const error = yield* Effect.flip(
+          ManagedProcess.make(leavesTrace(trace), { env: t.env, terminate: { timeout: -5 } })
+        )
+        assertProcessError(error, "InvalidCommand")
+        yield* Effect.sleep("300 millis")
+        expect(readFileIfExists(trace)).toBeUndefined()
+      })
+    ))
+
+  it.live("a negative read timeout is InvalidCommand", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const proc = t.track(yield* ManagedProcess.make(["sh", "-c", "echo line; sleep 1000"], { env: t.env }))
+        assertProcessError(yield* Effect.flip(proc.readLine({ timeout: -1 })), "InvalidCommand")
+        assertProcessError(yield* Effect.flip(proc.readChar({ timeout: -1 })), "InvalidCommand")
+        assertProcessError(yield* Effect.flip(proc.waitForOutput(["line"], { timeout: -1 })), "InvalidCommand")
+        // the rejected reads consumed nothing
+        expect(yield* proc.readLine({ timeout: "5 seconds" })).toBe("line")
+      })
+    ))
+
+  it.live("a negative run timeout is InvalidCommand and nothing is started", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const trace = path.join(dir, "trace")
+        const error = yield* Effect.flip(ManagedProcess.run(leavesTrace(trace), { env: t.env, timeout: -1 }))
+        assertProcessError(error, "InvalidCommand")
+        yield* Effect.sleep("300 millis")
+        expect(readFileIfExists(trace)).toBeUndefined()
+      })
+    ))
+
+  it.live("the leavesTrace command does leave a trace when it runs (the checks above can fail)", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const trace = path.join(dir, "trace")
+        const proc = t.track(yield* ManagedProcess.make(leavesTrace(trace), { env: t.env }))
+        yield* proc.awaitExit.pipe(Effect.timeout("10 seconds"))
+        expect(readFileIfExists(trace)).toBe("ran\n")
+      })
+    ))
+})
