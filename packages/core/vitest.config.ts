@@ -6,7 +6,7 @@ export default defineProject({
     alias: [
       { find: /^@effect-process\/core$/, replacement: path.join(__dirname, "src/index.ts") },
       { find: /^@effect-process\/core\/(.*)\.js$/, replacement: path.join(__dirname, "src/$1.ts") },
-      { find: /^@effect-process\/core\/(.*)$/, replacement: path.join(__dirname, "src/$1.ts") },
+      { find: /^@effect-process\/core\/(.*)$/, replacement: path.join(__dirname, "src/$1.ts") }
     ]
   },
   test: {

@@ -9,7 +9,6 @@
  * The release of the scope is `terminate` with the options given at launch. Nothing in 3 and 4 waits without a
  * bound, so the release never hangs; nothing in them fails, so the release never fails.
  */
-import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -33,7 +32,7 @@ import {
   type SpawnedProcess,
   type SpawnListeners
 } from "../ProcessSpawner.js"
-import { decodeDuration, type Normalized, normalize } from "./command.js"
+import { decodeDuration, normalize, type Normalized } from "./command.js"
 import { OutputChannel } from "./outputChannel.js"
 import * as pattern_ from "./outputPattern.js"
 
@@ -339,8 +338,7 @@ const makeHandle = (proc: Process): ManagedProcess.ManagedProcess => {
     waitForOutput: (
       pattern: ReadonlyArray<string> | OutputPattern.OutputPattern<unknown>,
       options?: ManagedProcess.ReadOptions
-    ) =>
-      waitForOutputImpl(proc, pattern, options),
+    ) => waitForOutputImpl(proc, pattern, options),
     write: (input: string | Uint8Array) => writeStdin(proc, input),
     closeStdin: closeStdin(proc),
     stdoutTail: Effect.sync(() => proc.stdout?.tail.text() ?? ""),
@@ -477,7 +475,7 @@ const pipeStream = <A>(
   proc: Process,
   name: "stdout" | "stderr",
   operation: string,
-  takeAll: (channel: OutputChannel) => Array<A>
+  take: (channel: OutputChannel) => A | undefined
 ): Stream.Stream<A, StateError> =>
   Stream.unwrapScoped(
     Effect.acquireRelease(
@@ -490,11 +488,11 @@ const pipeStream = <A>(
       }),
       (channel) => Effect.sync(() => channel.releaseReader())
     ).pipe(Effect.map((channel) =>
-      Stream.repeatEffectChunkOption(Effect.gen(function*() {
+      Stream.repeatEffectOption(Effect.gen(function*() {
         for (;;) {
           const version = channel.currentVersion
-          const items = takeAll(channel)
-          if (items.length > 0) return Chunk.unsafeFromArray(items)
+          const item = take(channel)
+          if (item !== undefined) return item
           if (channel.exhausted || proc.released) return yield* Effect.fail(Option.none())
           yield* channel.awaitChange(version)
         }
@@ -502,23 +500,20 @@ const pipeStream = <A>(
     ))
   )
 
+// One element per pull: a downstream `take` or `takeUntil` drops the rest of a chunk, and the next reader must get it.
 const byteStream = (proc: Process, name: "stdout" | "stderr") =>
-  pipeStream(proc, name, name, (channel) => channel.takeBytes())
+  pipeStream(proc, name, name, (channel) => channel.takeChunk())
 
 const lineStream = (proc: Process, name: "stdout" | "stderr") =>
-  pipeStream(proc, name, name === "stdout" ? "lines" : "stderrLines", (channel) => {
-    const lines: Array<string> = []
-    for (let line = channel.takeLine(); line !== undefined; line = channel.takeLine()) lines.push(line)
-    return lines
-  })
+  pipeStream(proc, name, name === "stdout" ? "lines" : "stderrLines", (channel) => channel.takeLine())
 
 const waitForOutputImpl = <A>(
   proc: Process,
   pattern: ReadonlyArray<string> | OutputPattern.OutputPattern<A>,
   options: ManagedProcess.ReadOptions | undefined
 ): Effect.Effect<A, ProcessError | StateError | TimeoutError> => {
-  const resolved = (pattern_.isOutputPattern(pattern) ? pattern : pattern_.allParts(pattern)) as OutputPattern
-    .OutputPattern<A>
+  const resolved =
+    (pattern_.isOutputPattern(pattern) ? pattern : pattern_.allParts(pattern)) as OutputPattern.OutputPattern<A>
   return Effect.flatMap(
     decodeDuration(proc.command, "timeout", options?.timeout, DEFAULT_WAIT_TIMEOUT),
     (timeout) => {
@@ -604,7 +599,9 @@ const terminateOnce = (proc: Process, settings: TerminateSettings): Effect.Effec
     if (proc.termination !== undefined) return Deferred.await(proc.termination)
     const done = Deferred.unsafeMake<ManagedProcess.TerminateOutcome>(undefined as never)
     proc.termination = done
-    return Effect.forkDaemon(Effect.intoDeferred(terminatePolicy(proc, settings), done)).pipe(
+    // The release runs uninterruptibly and a forked fiber inherits that; the policy's own timeouts need to
+    // interrupt what they bound, so it runs interruptibly (and nobody else holds its fiber to interrupt it).
+    return Effect.forkDaemon(Effect.interruptible(Effect.intoDeferred(terminatePolicy(proc, settings), done))).pipe(
       Effect.zipRight(Deferred.await(done))
     )
   })

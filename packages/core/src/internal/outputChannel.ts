@@ -16,6 +16,8 @@ export const completeUtf8Length = (bytes: Uint8Array): number => {
   return n
 }
 
+const encoder = new TextEncoder()
+
 const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
   const out = new Uint8Array(a.length + b.length)
   out.set(a, 0)
@@ -191,7 +193,7 @@ export class OutputChannel {
   /** All unread output as bytes (text decoded earlier but not consumed comes first, re-encoded). */
   takeBytes(): Array<Uint8Array> {
     const out: Array<Uint8Array> = []
-    if (this.textPos < this.text.length) out.push(new TextEncoder().encode(this.text.slice(this.textPos)))
+    if (this.textPos < this.text.length) out.push(encoder.encode(this.text.slice(this.textPos)))
     this.text = ""
     this.textPos = 0
     this.searchFrom = 0
@@ -202,6 +204,23 @@ export class OutputChannel {
     this.consumed(this.bytes)
     for (const chunk of chunks) out.push(chunk)
     return out
+  }
+
+  /** The next unread piece of output as bytes, or `undefined` when there is none yet. */
+  takeChunk(): Uint8Array | undefined {
+    if (this.textPos < this.text.length || this.carry !== undefined) {
+      // Text decoded earlier but not consumed (and an incomplete character) comes first, as bytes again.
+      const pending = this.textPos < this.text.length ? encoder.encode(this.text.slice(this.textPos)) : undefined
+      const carry = this.carry
+      this.text = ""
+      this.textPos = 0
+      this.searchFrom = 0
+      this.carry = undefined
+      return pending === undefined ? carry : carry === undefined ? pending : concat(pending, carry)
+    }
+    const next = this.chunks.shift()
+    if (next !== undefined) this.consumed(next.length)
+    return next
   }
 
   /** Decodes the next unread chunk into the text view. False when there is none. */

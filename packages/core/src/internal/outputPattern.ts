@@ -31,7 +31,10 @@ const Proto = {
 }
 
 /** @internal */
-export const make = <A>(description: string, matcher: () => OutputPattern.Matcher<A>): OutputPattern.OutputPattern<A> => {
+export const make = <A>(
+  description: string,
+  matcher: () => OutputPattern.Matcher<A>
+): OutputPattern.OutputPattern<A> => {
   const self = Object.create(Proto)
   self.description = description
   self.matcher = matcher

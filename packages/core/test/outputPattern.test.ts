@@ -1,0 +1,82 @@
+import { OutputPattern } from "@effect-process/core"
+import { describe, expect, it } from "@effect/vitest"
+import * as FC from "effect/FastCheck"
+
+/** Feeds `pieces` in order; returns the match value and the total number of characters consumed. */
+const run = <A>(pattern: OutputPattern.OutputPattern<A>, pieces: ReadonlyArray<string>) => {
+  const matcher = pattern.matcher()
+  let offset = 0
+  let decision = matcher.feed("")
+  for (const piece of pieces) {
+    if (decision !== undefined) break
+    decision = matcher.feed(piece)
+    offset += decision === undefined ? piece.length : decision.consumed
+  }
+  decision ??= matcher.finish()
+  return decision?._tag === "Matched" ? { value: decision.value, consumed: offset } : undefined
+}
+
+const chunk = (text: string, cuts: ReadonlyArray<number>) => {
+  const points = [...new Set(cuts.map((cut) => cut % (text.length + 1)))].sort((a, b) => a - b)
+  const pieces: Array<string> = []
+  let start = 0
+  for (const point of points) {
+    pieces.push(text.slice(start, point))
+    start = point
+  }
+  pieces.push(text.slice(start))
+  return pieces
+}
+
+describe("OutputPattern", () => {
+  it("allParts: parts across lines, any order, an empty list matches at once", () => {
+    expect(run(OutputPattern.allParts(["b|", "a"]), ["x a\n", "y b|c\n", "z\n"])?.value).toBe("x a\ny b|c\n")
+    expect(run(OutputPattern.allParts([]), ["anything"])).toEqual({ value: "", consumed: 0 })
+    expect(run(OutputPattern.allParts(["ready"]), ["not yet"])).toBeUndefined()
+  })
+
+  it("regex is per line, and a last line without newline counts at the end", () => {
+    expect(run(OutputPattern.regex(/^port (\d+)$/), ["a\nport 8", "0\n"])?.value[1]).toBe("80")
+    expect(run(OutputPattern.regex(/^done$/), ["x\ndone"])?.value[0]).toBe("done")
+    expect(run(OutputPattern.regex(/a.*b/), ["a\nb\n"])).toBeUndefined()
+  })
+
+  it.prop(
+    "allParts agrees with a naive search of the whole text, for any chunking",
+    [
+      FC.array(FC.constantFrom("a", "b", "|", "\n", "é", "ab"), { maxLength: 40 }).map((parts) => parts.join("")),
+      FC.array(FC.constantFrom("a", "b|", "ab", "ba", "\n"), { minLength: 1, maxLength: 3 }),
+      FC.array(FC.nat(), { maxLength: 8 })
+    ],
+    ([text, parts, cuts]) => {
+      const result = run(OutputPattern.allParts(parts), chunk(text, cuts))
+      // Naive: the shortest prefix that contains every part, extended to the end of its line.
+      let end = -1
+      for (let n = 0; n <= text.length; n++) {
+        if (parts.every((part) => text.slice(0, n).includes(part))) {
+          end = n
+          break
+        }
+      }
+      if (end < 0) return result === undefined
+      const newline = text.indexOf("\n", Math.max(0, end - 1))
+      // Within a piece the match takes the rest of its line when that line's end is in the same piece; the
+      // naive answer is therefore a prefix of what was consumed, and both end at the same line or piece end.
+      return result !== undefined && result.value === text.slice(0, result.consumed) &&
+        result.consumed >= end && (newline < 0 || result.consumed <= newline + 1)
+    }
+  )
+
+  it.prop(
+    "regex agrees with testing each line of the whole text, for any chunking",
+    [
+      FC.array(FC.constantFrom("x", "y", "\n", "xy", "😀"), { maxLength: 40 }).map((parts) => parts.join("")),
+      FC.array(FC.nat(), { maxLength: 8 })
+    ],
+    ([text, cuts]) => {
+      const result = run(OutputPattern.regex(/xy+x/), chunk(text, cuts))
+      const expected = text.split("\n").find((line) => /xy+x/.test(line))
+      return expected === undefined ? result === undefined : result?.value.input === expected
+    }
+  )
+})

@@ -1,0 +1,110 @@
+import { ManagedProcess, OutputPattern } from "@effect-process/core"
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Deferred, Effect, Fiber, Option, Stream, TestClock } from "effect"
+import { scripted } from "./TestSpawner.js"
+
+const bytes = (text: string) => new TextEncoder().encode(text)
+
+describe("reading (TestClock, scripted process)", () => {
+  it.scoped("a timed-out readLine loses nothing", () => {
+    const script = scripted({ dieOn: ["SIGTERM"] })
+    return Effect.gen(function*() {
+      const proc = yield* ManagedProcess.make(["x"])
+      const first = yield* Effect.fork(Effect.flip(proc.readLine({ timeout: "2 seconds" })))
+      yield* TestClock.adjust("2 seconds")
+      const error = yield* Fiber.join(first)
+      expect(error._tag).toBe("TimeoutError")
+      script.listeners!.onStdout(bytes("late line\n"))
+      expect(yield* proc.readLine()).toBe("late line")
+    }).pipe(Effect.provide(script.layer))
+  })
+
+  it.scoped("waitForOutput fails at once when the output ends before a match", () => {
+    const script = scripted({ stdout: ["starting\n", "crash"], exitCode: 1 })
+    return Effect.gen(function*() {
+      const proc = yield* ManagedProcess.make(["x"])
+      const error = yield* Effect.flip(proc.waitForOutput(["ready"], { timeout: "1 hour" }))
+      expect(error._tag).toBe("ProcessError")
+      if (error._tag === "ProcessError") {
+        expect(error.reason).toBe("ExitedBeforeMatch")
+        expect(error.exitCode).toBe(1)
+        expect(error.stdoutTail).toContain("crash")
+      }
+    }).pipe(Effect.provide(script.layer))
+  })
+
+  it.scoped("waitForOutput times out with what it saw", () => {
+    const script = scripted({ dieOn: ["SIGTERM"], stdout: ["booting\n"] })
+    return Effect.gen(function*() {
+      const proc = yield* ManagedProcess.make(["x"])
+      const fiber = yield* Effect.fork(Effect.flip(proc.waitForOutput(["ready"])))
+      yield* TestClock.adjust("10 seconds")
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("TimeoutError")
+      if (error._tag === "TimeoutError") {
+        expect(error.reason).toBe("WaitForOutput")
+        expect(error.seen).toBe("booting\n")
+      }
+    }).pipe(Effect.provide(script.layer))
+  })
+
+  it.scoped("a regex match yields its groups and leaves the following output", () => {
+    const script = scripted({ dieOn: ["SIGTERM"], stdout: ["noise\nlisten", "ing on 8080\nnext\n"] })
+    return Effect.gen(function*() {
+      const proc = yield* ManagedProcess.make(["x"])
+      const match = yield* proc.waitForOutput(OutputPattern.regex(/listening on (\d+)/))
+      expect(match[1]).toBe("8080")
+      expect(yield* proc.readLine()).toBe("next")
+    }).pipe(Effect.provide(script.layer))
+  })
+
+  it.scoped("a parser yields a typed value", () => {
+    const script = scripted({ dieOn: ["SIGTERM"], stdout: ["port=1234\n"] })
+    return Effect.gen(function*() {
+      const proc = yield* ManagedProcess.make(["x"])
+      const port = yield* ManagedProcess.waitForOutput(
+        proc,
+        OutputPattern.line((line) => line.startsWith("port=") ? Option.some(Number(line.slice(5))) : Option.none())
+      )
+      expect(port).toBe(1234)
+    }).pipe(Effect.provide(script.layer))
+  })
+
+  it.scoped("streams are reusable: a partial read leaves the rest for the next reader", () => {
+    const script = scripted({ stdout: ["a\nb\n", "c\n"], exitCode: 0 })
+    return Effect.gen(function*() {
+      const proc = yield* ManagedProcess.make(["x"])
+      const first = yield* Stream.runCollect(Stream.take(proc.lines, 1))
+      expect(Chunk.toArray(first)).toEqual(["a"])
+      const rest = yield* Stream.runCollect(proc.lines)
+      expect(Chunk.toArray(rest)).toEqual(["b", "c"])
+    }).pipe(Effect.provide(script.layer))
+  })
+
+  it.scoped("a second concurrent reader is refused", () => {
+    const script = scripted({ dieOn: ["SIGTERM"], stdout: ["first"] })
+    return Effect.gen(function*() {
+      const proc = yield* ManagedProcess.make(["x"])
+      const reading = yield* Deferred.make<void>()
+      const reader = yield* Effect.fork(
+        Stream.runDrain(Stream.tap(proc.stdout, () => Deferred.succeed(reading, void 0)))
+      )
+      yield* Deferred.await(reading)
+      const error = yield* Effect.flip(proc.readLine())
+      expect(error._tag).toBe("StateError")
+      if (error._tag === "StateError") expect(error.reason).toBe("ConcurrentRead")
+      yield* Fiber.interrupt(reader)
+    }).pipe(Effect.provide(script.layer))
+  })
+
+  it.effect("use after release is a StateError", () => {
+    const script = scripted({ dieOn: ["SIGTERM"] })
+    return Effect.gen(function*() {
+      const proc = yield* Effect.scoped(ManagedProcess.make(["x"]))
+      const error = yield* Effect.flip(proc.write("x"))
+      expect(error._tag).toBe("StateError")
+      if (error._tag === "StateError") expect(error.reason).toBe("Released")
+      expect(yield* proc.isRunning).toBe(false)
+    }).pipe(Effect.provide(script.layer))
+  })
+})
