@@ -5,10 +5,10 @@
  *
  * @since 0.1.0
  */
+import type { ProcessSpawner } from "@effect-process/core"
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
-import type { ProcessSpawner } from "@effect-process/core"
 import type * as Layer from "effect/Layer"
 import * as internal from "./internal/nodeSpawner.js"
 

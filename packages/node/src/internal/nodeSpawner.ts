@@ -1,5 +1,5 @@
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { ProcessError, ProcessSpawner } from "@effect-process/core"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ChildProcess from "node:child_process"
