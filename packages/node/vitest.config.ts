@@ -7,7 +7,7 @@ export default defineProject({
       { find: /^@effect-process\/core$/, replacement: path.join(__dirname, "../core/src/index.ts") },
       { find: /^@effect-process\/core\/(.*)\.js$/, replacement: path.join(__dirname, "../core/src/$1.ts") },
       { find: /^@effect-process\/core\/(.*)$/, replacement: path.join(__dirname, "../core/src/$1.ts") },
-      { find: /^@effect-process\/node$/, replacement: path.join(__dirname, "src/index.ts") },
+      { find: /^@effect-process\/node$/, replacement: path.join(__dirname, "src/index.ts") }
     ]
   },
   test: {
