@@ -114,6 +114,16 @@ export const normalize = (
   })
 
 /**
+ * The argv of `input` as given, for error messages before it is validated.
+ *
+ * @internal
+ */
+export const argvOf = (input: ManagedProcess.CommandInput): ReadonlyArray<string> =>
+  PlatformCommand.isCommand(input)
+    ? PlatformCommand.flatten(input).flatMap((command) => [command.command, ...command.args])
+    : input
+
+/**
  * Decodes a user-given duration, refusing negative, NaN and malformed values (Effect's own `Duration.decode` turns
  * a negative number into zero, which would silently turn a typo into "no grace at all").
  *

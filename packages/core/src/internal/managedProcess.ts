@@ -32,7 +32,7 @@ import {
   type SpawnedProcess,
   type SpawnListeners
 } from "../ProcessSpawner.js"
-import { decodeDuration, normalize, type Normalized } from "./command.js"
+import { argvOf, decodeDuration, normalize, type Normalized } from "./command.js"
 import { OutputChannel } from "./outputChannel.js"
 import * as pattern_ from "./outputPattern.js"
 
@@ -707,12 +707,13 @@ export const run = (
 ): Effect.Effect<ManagedProcess.RunResult, ProcessError | TimeoutError, ProcessSpawner> =>
   Effect.scoped(Effect.gen(function*() {
     const { input: stdinInput, maxBuffer = DEFAULT_MAX_BUFFER, successExitCodes = [0], timeout, ...rest } = options
+    // Validated before anything is started.
+    const limit = timeout === undefined ? undefined : yield* decodeDuration(argvOf(input), "timeout", timeout, 0)
     const proc = yield* makeProcess(input, {
       ...rest,
       stdin: stdinInput === undefined ? "ignore" : "pipe",
       relayStderr: options.relayStderr ?? false
     })
-    const limit = timeout === undefined ? undefined : yield* decodeDuration(proc.command, "timeout", timeout, 0)
     const started = yield* Clock.currentTimeMillis
     if (stdinInput !== undefined) {
       // A child that exits without reading its input is not an error of `run`: its exit code says what happened.
