@@ -1,13 +1,19 @@
 /**
- * Output patterns: what `waitForOutput` waits for. A pattern is matched incrementally, in one pass over the output
- * as it arrives: no accumulated buffer is searched again, and a part that straddles two chunks is still found.
+ * Output patterns: what `waitForOutput` and output readiness wait for. A pattern is matched incrementally, in one
+ * pass over the output as it arrives: no accumulated buffer is searched again, a part that straddles two chunks is
+ * still found, and memory stays bounded.
  *
- * Line-based patterns (`regex`, `line`) look at one line at a time (without its `\n` or `\r\n`); a line longer than
- * 1 MiB characters is cut into pieces of that length, each tested on its own. Text patterns (`allParts`,
- * `substring`) look at the text itself, across lines.
+ * - Text patterns (`allParts`, `substring`) look at the text itself, across lines. A match takes the rest of the
+ *   line it completes when that line's end has arrived (the reference reads whole lines), else the output so far.
+ * - Line patterns (`regex`, `line`) test one line at a time, without its `\n` or `\r\n`; a last line without `\n`
+ *   is tested when the output ends. A line longer than 1 MiB characters is cut into 1 MiB pieces, each tested on
+ *   its own: a match that straddles a cut is not seen, a match inside a piece is.
+ * - Patterns read stdout unless moved with `fromSource` (stderr, or both: each pipe is matched on its own, so lines
+ *   of the two never mix). Combinators: `any`, `all`, `times`, `failOn`.
  *
  * @since 0.1.0
  */
+import { dual } from "effect/Function"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import * as internal from "./internal/outputPattern.js"
@@ -25,6 +31,22 @@ export type TypeId = typeof TypeId
 export const TypeId: unique symbol = internal.TypeId as TypeId
 
 /**
+ * One of the two output pipes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Source = "stdout" | "stderr"
+
+/**
+ * Which pipes a pattern reads.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SourceSelector = Source | "both"
+
+/**
  * A description of output to wait for, whose match yields an `A`.
  *
  * @since 0.1.0
@@ -34,9 +56,32 @@ export interface OutputPattern<out A> extends Pipeable {
   readonly [TypeId]: TypeId
   /** How the pattern is described in errors and logs. */
   readonly description: string
+  /** The pipes it reads. */
+  readonly sources: ReadonlyArray<Source>
   /** A fresh incremental matcher. */
   readonly matcher: () => Matcher<A>
 }
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace OutputPattern {
+  /**
+   * The value a pattern yields.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type Value<P> = P extends OutputPattern<infer A> ? A : never
+}
+
+/**
+ * What the combinators accept: a pattern, a string (`substring`) or a RegExp (`regex`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PatternInput = OutputPattern<unknown> | string | RegExp
 
 /**
  * The decision of a matcher: matched (with the value and how many characters of the last piece it consumed), or
@@ -56,10 +101,10 @@ export type Decision<A> =
  * @category models
  */
 export interface Matcher<out A> {
-  /** Feeds the next piece of text. `undefined` means: no decision yet, everything was consumed. */
-  readonly feed: (text: string) => Decision<A> | undefined
-  /** The output ended: decide on what is pending (e.g. a last line without `\n`). */
-  readonly finish: () => Decision<A> | undefined
+  /** Feeds the next piece of text of `source`. `undefined`: no decision yet, everything was consumed. */
+  readonly feed: (text: string, source: Source) => Decision<A> | undefined
+  /** `source` ended: decide on what is pending (e.g. a last line without `\n`). */
+  readonly finish: (source: Source) => Decision<A> | undefined
   /** The output seen so far (its most recent 1 MiB characters), for error context. */
   readonly seen: () => string
 }
@@ -92,7 +137,7 @@ export const isOutputPattern: (u: unknown) => u is OutputPattern<unknown> = inte
  * @since 0.1.0
  * @category constructors
  */
-export const allParts: (parts: ReadonlyArray<string>) => OutputPattern<string> = internal.allParts
+export const allParts: (parts: ReadonlyArray<string>) => OutputPattern<string> = (parts) => internal.allParts(parts)
 
 /**
  * The text appears in the output (possibly across chunk boundaries). Yields the output seen, as `allParts`.
@@ -105,10 +150,10 @@ export const allParts: (parts: ReadonlyArray<string>) => OutputPattern<string> =
  * @since 0.1.0
  * @category constructors
  */
-export const substring: (text: string) => OutputPattern<string> = internal.substring
+export const substring: (text: string) => OutputPattern<string> = (text) => internal.substring(text)
 
 /**
- * A line matches the regular expression. Yields the match (groups included).
+ * A line matches the regular expression. Yields the match (groups included; `input` is the line).
  *
  * @example
  * import { OutputPattern } from "@effect-process/core"
@@ -118,7 +163,7 @@ export const substring: (text: string) => OutputPattern<string> = internal.subst
  * @since 0.1.0
  * @category constructors
  */
-export const regex: (pattern: RegExp) => OutputPattern<RegExpExecArray> = internal.regex
+export const regex: (pattern: RegExp) => OutputPattern<RegExpExecArray> = (pattern) => internal.regex(pattern)
 
 /**
  * A line the parser accepts. Yields the parsed value.
@@ -135,5 +180,91 @@ export const regex: (pattern: RegExp) => OutputPattern<RegExpExecArray> = intern
  * @since 0.1.0
  * @category constructors
  */
-export const line: <A>(parse: (line: string) => Option.Option<A>, description?: string) => OutputPattern<A> =
-  internal.line
+export const line: <A>(parse: (line: string) => Option.Option<A>, description?: string) => OutputPattern<A> = (
+  parse,
+  description
+) => internal.line(parse, description)
+
+/**
+ * The same pattern, reading stderr, or both pipes (each matched on its own).
+ *
+ * @example
+ * import { OutputPattern } from "@effect-process/core"
+ *
+ * const started = OutputPattern.regex(/database system is ready/).pipe(OutputPattern.fromSource("stderr"))
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const fromSource: {
+  (source: SourceSelector): <A>(self: OutputPattern<A>) => OutputPattern<A>
+  <A>(self: OutputPattern<A>, source: SourceSelector): OutputPattern<A>
+} = dual(2, <A>(self: OutputPattern<A>, source: SourceSelector): OutputPattern<A> => internal.fromSource(self, source))
+
+/**
+ * The first of the patterns to match (earliest in the output) decides.
+ *
+ * @example
+ * import { OutputPattern } from "@effect-process/core"
+ *
+ * const up = OutputPattern.any(OutputPattern.substring("ready"), OutputPattern.substring("already running"))
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const any: <const Patterns extends ReadonlyArray<OutputPattern<any>>>(
+  ...patterns: Patterns
+) => OutputPattern<OutputPattern.Value<Patterns[number]>> = internal.any
+
+/**
+ * Every pattern matches, in any order. Yields their values as a tuple.
+ *
+ * @example
+ * import { OutputPattern } from "@effect-process/core"
+ *
+ * const both = OutputPattern.all(OutputPattern.regex(/http on (\d+)/), OutputPattern.regex(/grpc on (\d+)/))
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const all: <const Patterns extends ReadonlyArray<OutputPattern<any>>>(
+  ...patterns: Patterns
+) => OutputPattern<{ -readonly [K in keyof Patterns]: OutputPattern.Value<Patterns[K]> }> = internal.all
+
+/**
+ * The pattern matches `n` times (Testcontainers' `forLogMessage(re, times)`). Yields the `n` values.
+ *
+ * @example
+ * import { OutputPattern } from "@effect-process/core"
+ *
+ * // PostgreSQL prints this twice during its first start
+ * const ready = OutputPattern.regex(/ready to accept connections/).pipe(OutputPattern.times(2))
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const times: {
+  (n: number): <A>(self: OutputPattern<A>) => OutputPattern<Array<A>>
+  <A>(self: OutputPattern<A>, n: number): OutputPattern<Array<A>>
+} = dual(2, <A>(self: OutputPattern<A>, n: number): OutputPattern<Array<A>> => internal.times(self, n))
+
+/**
+ * Fails (with `ProcessError` `ReadinessFailed`, naming the line) as soon as one of `failures` matches before the
+ * pattern does. Strings are substrings, RegExps are per-line.
+ *
+ * @example
+ * import { OutputPattern } from "@effect-process/core"
+ *
+ * const ready = OutputPattern.substring("listening").pipe(OutputPattern.failOn(["Unable to start", /FATAL/]))
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const failOn: {
+  (failures: ReadonlyArray<PatternInput>): <A>(self: OutputPattern<A>) => OutputPattern<A>
+  <A>(self: OutputPattern<A>, failures: ReadonlyArray<PatternInput>): OutputPattern<A>
+} = dual(
+  2,
+  <A>(self: OutputPattern<A>, failures: ReadonlyArray<PatternInput>): OutputPattern<A> =>
+    internal.failOn(self, failures)
+)

@@ -6,13 +6,13 @@ import * as FC from "effect/FastCheck"
 const run = <A>(pattern: OutputPattern.OutputPattern<A>, pieces: ReadonlyArray<string>) => {
   const matcher = pattern.matcher()
   let offset = 0
-  let decision = matcher.feed("")
+  let decision = matcher.feed("", "stdout")
   for (const piece of pieces) {
     if (decision !== undefined) break
-    decision = matcher.feed(piece)
+    decision = matcher.feed(piece, "stdout")
     offset += decision === undefined ? piece.length : decision.consumed
   }
-  decision ??= matcher.finish()
+  decision ??= matcher.finish("stdout")
   return decision?._tag === "Matched" ? { value: decision.value, consumed: offset } : undefined
 }
 
@@ -39,6 +39,48 @@ describe("OutputPattern", () => {
     expect(run(OutputPattern.regex(/^port (\d+)$/), ["a\nport 8", "0\n"])?.value[1]).toBe("80")
     expect(run(OutputPattern.regex(/^done$/), ["x\ndone"])?.value[0]).toBe("done")
     expect(run(OutputPattern.regex(/a.*b/), ["a\nb\n"])).toBeUndefined()
+  })
+
+  it("times: n matches, in one or several pieces", () => {
+    const twice = OutputPattern.regex(/^ready (\d)$/).pipe(OutputPattern.times(2))
+    const result = run(twice, ["ready 1\nx\nready 2\nready 3\n"])
+    expect(result?.value.map((match) => match[1])).toEqual(["1", "2"])
+    expect(result?.consumed).toBe("ready 1\nx\nready 2\n".length)
+    expect(run(twice, ["ready 1\n", "ready", " 2\n"])?.value).toHaveLength(2)
+    expect(run(twice, ["ready 1\n"])).toBeUndefined()
+  })
+
+  it("failOn: a failure line that comes first fails, one that comes later does not", () => {
+    const pattern = OutputPattern.substring("listening").pipe(OutputPattern.failOn(["Unable to start", /^FATAL/]))
+    const failed = pattern.matcher().feed("booting\nFATAL: no disk\nlistening\n", "stdout")
+    expect(failed).toEqual({ _tag: "Failed", line: "FATAL: no disk", consumed: "booting\nFATAL: no disk\n".length })
+    const ok = pattern.matcher().feed("listening\nUnable to start\n", "stdout")
+    expect(ok?._tag).toBe("Matched")
+    const split = pattern.matcher()
+    expect(split.feed("Unable to ", "stdout")).toBeUndefined()
+    expect(split.feed("start\n", "stdout")?._tag).toBe("Failed")
+  })
+
+  it("any: the earliest match decides; all: every pattern, values in order", () => {
+    const either = OutputPattern.any(OutputPattern.substring("b"), OutputPattern.regex(/a/))
+    expect(run(either, ["xa\nb\n"])?.value).toEqual(expect.arrayContaining(["a"]))
+    const both = OutputPattern.all(OutputPattern.regex(/port (\d+)/), OutputPattern.substring("ready"))
+    const result = run(both, ["ready\n", "port 80\n"])
+    expect(result?.value[0][1]).toBe("80")
+    expect(result?.value[1]).toBe("ready\n")
+  })
+
+  it("sources: a stderr pattern ignores stdout, both reads each pipe on its own", () => {
+    const onStderr = OutputPattern.regex(/ready/).pipe(OutputPattern.fromSource("stderr"))
+    expect(onStderr.sources).toEqual(["stderr"])
+    const matcher = onStderr.matcher()
+    expect(matcher.feed("ready\n", "stdout")).toBeUndefined()
+    expect(matcher.feed("ready\n", "stderr")?._tag).toBe("Matched")
+    const both = OutputPattern.regex(/^ab$/).pipe(OutputPattern.fromSource("both"))
+    const interleaved = both.matcher()
+    expect(interleaved.feed("a", "stdout")).toBeUndefined()
+    expect(interleaved.feed("b\n", "stderr")).toBeUndefined()
+    expect(interleaved.feed("b\n", "stdout")?._tag).toBe("Matched")
   })
 
   it.prop(

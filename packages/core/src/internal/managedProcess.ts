@@ -518,7 +518,7 @@ const waitForOutputImpl = <A>(
     decodeDuration(proc.command, "timeout", options?.timeout, DEFAULT_WAIT_TIMEOUT),
     (timeout) => {
       const matcher = resolved.matcher()
-      return withReader(proc, "stdout", "waitForOutput", (channel) => matchOutput(proc, channel, matcher)).pipe(
+      return matchPattern(proc, resolved, matcher, "waitForOutput").pipe(
         Effect.timeoutFail({
           duration: timeout,
           onTimeout: () =>
@@ -530,34 +530,73 @@ const waitForOutputImpl = <A>(
 }
 
 /**
+ * Holds the reader slot of every pipe `pattern` reads and matches their output with `matcher`.
+ *
+ * @internal
+ */
+export const matchPattern = <A>(
+  proc: Process,
+  pattern: OutputPattern.OutputPattern<A>,
+  matcher: OutputPattern.Matcher<A>,
+  operation: string
+): Effect.Effect<A, ProcessError | StateError> =>
+  Effect.suspend((): Effect.Effect<A, ProcessError | StateError> => {
+    if (proc.released) return Effect.fail(proc.stateError("Released", operation))
+    const pipes: Array<readonly [OutputPattern.Source, OutputChannel]> = []
+    for (const source of pattern.sources) {
+      const channel = proc[source]
+      if (channel === undefined) return Effect.fail(proc.stateError("NotPiped", operation))
+      pipes.push([source, channel])
+    }
+    const held = pipes.filter(([, channel]) => channel.acquire(operation))
+    const release = Effect.sync(() => held.forEach(([, channel]) => channel.releaseReader()))
+    if (held.length < pipes.length) {
+      return Effect.zipRight(release, Effect.fail(proc.stateError("ConcurrentRead", operation)))
+    }
+    return Effect.ensuring(matchOutput(proc, pipes, matcher), release)
+  })
+
+/**
  * Feeds the matcher every piece of unread output once, in order, and puts back what follows the match. When the
  * process exits, output still in flight gets `PIPE_GRACE` to arrive before the wait fails.
  */
 const matchOutput = <A>(
   proc: Process,
-  channel: OutputChannel,
+  pipes: ReadonlyArray<readonly [OutputPattern.Source, OutputChannel]>,
   matcher: OutputPattern.Matcher<A>
 ): Effect.Effect<A, ProcessError> =>
   Effect.gen(function*() {
-    let decision = matcher.feed("")
+    let decision = pipes.length === 0 ? undefined : matcher.feed("", pipes[0]![0])
+    const finished = new Set<OutputPattern.Source>()
     let drainDeadline: number | undefined
-    while (decision === undefined) {
-      const version = channel.currentVersion
-      const text = channel.takeAllText()
-      if (text.length > 0) {
-        decision = matcher.feed(text)
-        if (decision !== undefined) channel.unread(text.slice(decision.consumed))
-        continue
+    search: while (decision === undefined) {
+      const versions = pipes.map(([, channel]) => channel.currentVersion)
+      let progressed = false
+      for (const [source, channel] of pipes) {
+        const text = channel.takeAllText()
+        if (text.length === 0) continue
+        progressed = true
+        decision = matcher.feed(text, source)
+        if (decision !== undefined) {
+          channel.unread(text.slice(decision.consumed))
+          break search
+        }
       }
-      let ended = channel.ended
-      if (!ended && proc.exit !== undefined) {
+      if (progressed) continue
+      let overdue = false
+      if (proc.exit !== undefined && pipes.some(([, channel]) => !channel.ended)) {
         const now = yield* Clock.currentTimeMillis
         drainDeadline ??= now + Duration.toMillis(PIPE_GRACE)
-        ended = now >= drainDeadline
+        overdue = now >= drainDeadline
       }
-      if (ended) {
-        decision = matcher.finish()
-        if (decision !== undefined) break
+      for (const [source, channel] of pipes) {
+        if ((channel.ended || overdue) && !finished.has(source)) {
+          finished.add(source)
+          decision = matcher.finish(source)
+          if (decision !== undefined) break search
+        }
+      }
+      if (finished.size === pipes.length) {
         // The output is over; give the exit status a moment to arrive so the error can say how it ended.
         yield* Deferred.await(proc.exited).pipe(Effect.timeoutOption(PIPE_GRACE))
         return yield* new ProcessError({
@@ -570,15 +609,16 @@ const matchOutput = <A>(
           ...proc.tails()
         })
       }
-      yield* drainDeadline === undefined
-        ? channel.awaitChange(version)
-        : channel.awaitChange(version).pipe(Effect.timeoutOption(PIPE_GRACE))
+      const change = Effect.raceAll(pipes.map(([, channel], i) => channel.awaitChange(versions[i]!)))
+      yield* drainDeadline === undefined ? change : change.pipe(Effect.timeoutOption(PIPE_GRACE))
     }
     if (decision._tag === "Failed") {
       return yield* new ProcessError({
         reason: "ReadinessFailed",
         command: proc.command,
         pid: proc.pid,
+        exitCode: proc.exit?.exitCode,
+        signal: proc.exit?.signal,
         detail: `the output said: ${JSON.stringify(decision.line)}`,
         ...proc.tails()
       })

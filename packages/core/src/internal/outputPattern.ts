@@ -20,6 +20,20 @@ export const MAX_LINE_LENGTH = 1024 * 1024
 /** @internal */
 export const MAX_SEEN_LENGTH = 1024 * 1024
 
+type Source = OutputPattern.Source
+type Decision<A> = OutputPattern.Decision<A>
+
+/** A matcher of one source's text. */
+interface TextMatcher<A> {
+  readonly feed: (text: string) => Decision<A> | undefined
+  readonly finish: () => Decision<A> | undefined
+}
+
+interface PatternInternal<A> extends OutputPattern.OutputPattern<A> {
+  /** The same pattern reading other sources (leaves are rebuilt, composites map their children). */
+  readonly withSource: (source: OutputPattern.SourceSelector) => OutputPattern.OutputPattern<A>
+}
+
 const Proto = {
   [TypeId]: TypeId,
   pipe() {
@@ -30,16 +44,15 @@ const Proto = {
   }
 }
 
-/** @internal */
-export const make = <A>(
-  description: string,
-  matcher: () => OutputPattern.Matcher<A>
-): OutputPattern.OutputPattern<A> => {
-  const self = Object.create(Proto)
-  self.description = description
-  self.matcher = matcher
-  return self
-}
+const make = <A>(fields: {
+  readonly description: string
+  readonly sources: ReadonlyArray<Source>
+  readonly matcher: () => OutputPattern.Matcher<A>
+  readonly withSource: (source: OutputPattern.SourceSelector) => OutputPattern.OutputPattern<A>
+}): OutputPattern.OutputPattern<A> => Object.assign(Object.create(Proto), fields)
+
+const sourcesOf = (selector: OutputPattern.SourceSelector): ReadonlyArray<Source> =>
+  selector === "both" ? ["stdout", "stderr"] : [selector]
 
 /**
  * Keeps the most recent `limit` characters of the text seen, for return values and error context.
@@ -58,14 +71,48 @@ export class SeenText {
   }
 }
 
+/** A leaf pattern: one text matcher per source it reads. */
+const leaf = <A>(
+  description: string,
+  selector: OutputPattern.SourceSelector,
+  textMatcher: (seen: SeenText) => TextMatcher<A>
+): OutputPattern.OutputPattern<A> => {
+  const sources = sourcesOf(selector)
+  return make({
+    description: selector === "stdout" ? description : `${description} on ${selector}`,
+    sources,
+    matcher: () => {
+      const seen = new SeenText()
+      const perSource = new Map<Source, TextMatcher<A>>()
+      const get = (source: Source) => {
+        let matcher = perSource.get(source)
+        if (matcher === undefined) {
+          matcher = textMatcher(seen)
+          perSource.set(source, matcher)
+        }
+        return matcher
+      }
+      return {
+        feed: (text, source) => sources.includes(source) ? get(source).feed(text) : undefined,
+        finish: (source) => sources.includes(source) ? get(source).finish() : undefined,
+        seen: () => seen.value
+      }
+    },
+    withSource: (source) => leaf(description, source, textMatcher)
+  })
+}
+
 /** @internal */
-export const allParts = (parts: ReadonlyArray<string>): OutputPattern.OutputPattern<string> =>
-  make(`all of ${JSON.stringify(parts)}`, () => {
+export const allParts = (
+  parts: ReadonlyArray<string>,
+  source: OutputPattern.SourceSelector = "stdout"
+): OutputPattern.OutputPattern<string> =>
+  leaf(`all of ${JSON.stringify(parts)}`, source, (seen) => {
     const found = parts.map(() => false)
     let remaining = parts.length
     const overlap = Math.max(0, ...parts.map((part) => part.length - 1))
     let carry = ""
-    const seen = new SeenText()
+    let own = ""
     return {
       feed(text) {
         const window = carry + text
@@ -83,30 +130,30 @@ export const allParts = (parts: ReadonlyArray<string>): OutputPattern.OutputPatt
           const newline = text.indexOf("\n", Math.max(0, end - 1))
           const consumed = newline < 0 ? text.length : newline + 1
           seen.append(text.slice(0, consumed))
-          return { _tag: "Matched", value: seen.value, consumed }
+          own += text.slice(0, consumed)
+          return { _tag: "Matched", value: own.length > MAX_SEEN_LENGTH ? own.slice(-MAX_SEEN_LENGTH) : own, consumed }
         }
         seen.append(text)
+        own += text
+        if (own.length > MAX_SEEN_LENGTH * 2) own = own.slice(-MAX_SEEN_LENGTH)
         carry = overlap === 0 ? "" : window.slice(-overlap)
         return undefined
       },
-      finish: () => undefined,
-      seen: () => seen.value
+      finish: () => undefined
     }
   })
 
 /**
- * Splits text fed in arbitrary pieces into lines (without their `\n` or `\r\n`), reporting where each line ends in
- * the piece that completed it. Lines longer than `MAX_LINE_LENGTH` are cut into pieces of that length.
- *
- * @internal
+ * A leaf that tests lines (without their `\n` or `\r\n`), reporting where each line ends in the piece that
+ * completed it. Lines longer than `MAX_LINE_LENGTH` are cut into pieces of that length, each tested on its own.
  */
-export const lineMatcher = <A>(
+const lineLeaf = <A>(
   description: string,
+  source: OutputPattern.SourceSelector,
   test: (line: string) => Option.Option<A>
 ): OutputPattern.OutputPattern<A> =>
-  make(description, () => {
+  leaf(description, source, (seen) => {
     let current = ""
-    const seen = new SeenText()
     return {
       feed(text) {
         let start = 0
@@ -145,27 +192,223 @@ export const lineMatcher = <A>(
       finish() {
         if (current.length === 0) return undefined
         const result = test(current)
+        current = ""
         return Option.isSome(result) ? { _tag: "Matched", value: result.value, consumed: 0 } : undefined
-      },
-      seen: () => seen.value
+      }
     }
   })
 
 /** @internal */
-export const substring = (text: string): OutputPattern.OutputPattern<string> => {
-  const inner = allParts([text])
-  return make(JSON.stringify(text), inner.matcher)
+export const substring = (
+  text: string,
+  source: OutputPattern.SourceSelector = "stdout"
+): OutputPattern.OutputPattern<string> => {
+  const inner = allParts([text], source)
+  return make({ ...inner, description: JSON.stringify(text), withSource: (s) => substring(text, s) })
 }
 
 /** @internal */
-export const regex = (pattern: RegExp): OutputPattern.OutputPattern<RegExpExecArray> => {
+export const regex = (
+  pattern: RegExp,
+  source: OutputPattern.SourceSelector = "stdout"
+): OutputPattern.OutputPattern<RegExpExecArray> => {
   // A global or sticky RegExp keeps state between `exec` calls; a per-line test must not.
   const re = pattern.global || pattern.sticky ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, "")) : pattern
-  return lineMatcher(String(pattern), (line) => Option.fromNullable(re.exec(line)))
+  return lineLeaf(String(pattern), source, (line) => Option.fromNullable(re.exec(line)))
 }
 
 /** @internal */
 export const line = <A>(
   parse: (line: string) => Option.Option<A>,
-  description = "a line the parser accepts"
-): OutputPattern.OutputPattern<A> => lineMatcher(description, parse)
+  description = "a line the parser accepts",
+  source: OutputPattern.SourceSelector = "stdout"
+): OutputPattern.OutputPattern<A> => lineLeaf(description, source, parse)
+
+/** @internal */
+export const fromSource = (
+  self: OutputPattern.OutputPattern<any>,
+  source: OutputPattern.SourceSelector
+): OutputPattern.OutputPattern<any> => (self as PatternInternal<any>).withSource(source)
+
+/** @internal */
+export const lift = (input: OutputPattern.PatternInput): OutputPattern.OutputPattern<unknown> =>
+  typeof input === "string" ? substring(input) : input instanceof RegExp ? regex(input) : input
+
+const union = (patterns: ReadonlyArray<OutputPattern.OutputPattern<unknown>>): ReadonlyArray<Source> =>
+  (["stdout", "stderr"] as const).filter((source) => patterns.some((pattern) => pattern.sources.includes(source)))
+
+/**
+ * Feeds `text` to every matcher still undecided and returns the decision that comes first in the text (a failure
+ * wins a tie), or `undefined`. `decided` collects every decision made in this piece, by index.
+ */
+const feedAll = (
+  matchers: ReadonlyArray<OutputPattern.Matcher<unknown> | undefined>,
+  feed: (matcher: OutputPattern.Matcher<unknown>) => Decision<unknown> | undefined
+): Array<Decision<unknown> | undefined> => matchers.map((matcher) => matcher === undefined ? undefined : feed(matcher))
+
+const earliest = (decisions: ReadonlyArray<Decision<unknown> | undefined>): number => {
+  let best = -1
+  for (let i = 0; i < decisions.length; i++) {
+    const decision = decisions[i]
+    if (decision === undefined) continue
+    const current = decisions[best]
+    if (
+      current === undefined || decision.consumed < current.consumed ||
+      (decision.consumed === current.consumed && decision._tag === "Failed" && current._tag === "Matched")
+    ) best = i
+  }
+  return best
+}
+
+/** @internal */
+export const any = <const Patterns extends ReadonlyArray<OutputPattern.OutputPattern<any>>>(
+  ...patterns: Patterns
+): OutputPattern.OutputPattern<OutputPattern.OutputPattern.Value<Patterns[number]>> =>
+  make({
+    description: `any of (${patterns.map((pattern) => pattern.description).join(", ")})`,
+    sources: union(patterns),
+    matcher: () => {
+      const matchers = patterns.map((pattern) => pattern.matcher())
+      const seen = new SeenText()
+      const decide = (decisions: ReadonlyArray<Decision<unknown> | undefined>) => {
+        const index = earliest(decisions)
+        return index < 0 ? undefined : (decisions[index] as Decision<any>)
+      }
+      return {
+        feed: (text, source) => {
+          seen.append(text)
+          return decide(feedAll(matchers, (matcher) => matcher.feed(text, source)))
+        },
+        finish: (source) => decide(feedAll(matchers, (matcher) => matcher.finish(source))),
+        seen: () => seen.value
+      }
+    },
+    withSource: (source) => any(...patterns.map((pattern) => fromSource(pattern, source)))
+  })
+
+/** @internal */
+export const all = <const Patterns extends ReadonlyArray<OutputPattern.OutputPattern<any>>>(
+  ...patterns: Patterns
+): OutputPattern.OutputPattern<{ -readonly [K in keyof Patterns]: OutputPattern.OutputPattern.Value<Patterns[K]> }> =>
+  make({
+    description: `all of (${patterns.map((pattern) => pattern.description).join(", ")})`,
+    sources: union(patterns),
+    matcher: () => {
+      const matchers: Array<OutputPattern.Matcher<unknown> | undefined> = patterns.map((pattern) => pattern.matcher())
+      const values: Array<unknown> = patterns.map(() => undefined)
+      let remaining = patterns.length
+      const seen = new SeenText()
+      const decide = (decisions: ReadonlyArray<Decision<unknown> | undefined>): Decision<any> | undefined => {
+        let consumed = 0
+        for (let i = 0; i < decisions.length; i++) {
+          const decision = decisions[i]
+          if (decision === undefined) continue
+          if (decision._tag === "Failed") return decision
+          values[i] = decision.value
+          matchers[i] = undefined
+          remaining--
+          consumed = Math.max(consumed, decision.consumed)
+        }
+        return remaining === 0 ? { _tag: "Matched", value: values, consumed } : undefined
+      }
+      return {
+        feed: (text, source) => {
+          seen.append(text)
+          return decide(feedAll(matchers, (matcher) => matcher.feed(text, source)))
+        },
+        finish: (source) => decide(feedAll(matchers, (matcher) => matcher.finish(source))),
+        seen: () => seen.value
+      }
+    },
+    withSource: (source) => all(...patterns.map((pattern) => fromSource(pattern, source)))
+  }) as any
+
+/** @internal */
+export const times = <A>(self: OutputPattern.OutputPattern<A>, n: number): OutputPattern.OutputPattern<Array<A>> =>
+  make({
+    description: `${n} times ${self.description}`,
+    sources: self.sources,
+    matcher: () => {
+      let current = self.matcher()
+      const values: Array<A> = []
+      const seen = new SeenText()
+      const step = (
+        decide: (matcher: OutputPattern.Matcher<A>) => Decision<A> | undefined,
+        rest: (
+          offset: number
+        ) => ((matcher: OutputPattern.Matcher<A>) => Decision<A> | undefined) | undefined
+      ) => {
+        let offset = 0
+        let decision = decide(current)
+        while (decision !== undefined) {
+          if (decision._tag === "Failed") return { ...decision, consumed: offset + decision.consumed }
+          values.push(decision.value)
+          offset += decision.consumed
+          if (values.length >= n) return { _tag: "Matched" as const, value: values, consumed: offset }
+          current = self.matcher()
+          const next = rest(offset)
+          if (next === undefined) return undefined
+          decision = next(current)
+        }
+        return undefined
+      }
+      return {
+        feed: (text, source) => {
+          seen.append(text)
+          return step(
+            (matcher) => matcher.feed(text, source),
+            (offset) => (matcher) => matcher.feed(text.slice(offset), source)
+          )
+        },
+        finish: (source) => step((matcher) => matcher.finish(source), () => undefined),
+        seen: () => seen.value
+      }
+    },
+    withSource: (source) => times(fromSource(self, source), n)
+  })
+
+const describeValue = (value: unknown, fallback: string): string => {
+  if (Array.isArray(value) && typeof (value as RegExpExecArray).input === "string") {
+    return (value as RegExpExecArray).input
+  }
+  if (typeof value === "string") {
+    const lines = value.split("\n").filter((text) => text.trim().length > 0)
+    return lines[lines.length - 1] ?? value
+  }
+  return fallback
+}
+
+/** @internal */
+export const failOn = <A>(
+  self: OutputPattern.OutputPattern<A>,
+  failures: ReadonlyArray<OutputPattern.PatternInput>
+): OutputPattern.OutputPattern<A> => {
+  const lifted = failures.map(lift)
+  return make({
+    description: `${self.description}, failing on ${lifted.map((pattern) => pattern.description).join(" or ")}`,
+    sources: union([self, ...lifted]),
+    matcher: () => {
+      const main = self.matcher()
+      const failing = lifted.map((pattern) => pattern.matcher())
+      const decide = (
+        decide: (matcher: OutputPattern.Matcher<unknown>) => Decision<unknown> | undefined
+      ): Decision<A> | undefined => {
+        const decisions = [decide(main), ...failing.map(decide)].map((decision, index) =>
+          index === 0 || decision === undefined || decision._tag === "Failed" ? decision : {
+            _tag: "Failed" as const,
+            line: describeValue(decision.value, lifted[index - 1]!.description),
+            consumed: decision.consumed
+          }
+        )
+        const index = earliest(decisions)
+        return index < 0 ? undefined : (decisions[index] as Decision<A>)
+      }
+      return {
+        feed: (text, source) => decide((matcher) => matcher.feed(text, source)),
+        finish: (source) => decide((matcher) => matcher.finish(source)),
+        seen: main.seen
+      }
+    },
+    withSource: (source) => failOn(fromSource(self, source), lifted.map((pattern) => fromSource(pattern, source)))
+  })
+}
