@@ -17,6 +17,7 @@ import * as internal from "./internal/managedProcess.js"
 import type * as OutputPattern from "./OutputPattern.js"
 import type { ProcessError, StateError, TimeoutError } from "./ProcessError.js"
 import type { ExitStatus, ProcessSpawner, Signal, StdioMode } from "./ProcessSpawner.js"
+import type * as Readiness from "./Readiness.js"
 
 /**
  * @since 0.1.0
@@ -59,7 +60,14 @@ export interface TerminateOptions {
  * @since 0.1.0
  * @category models
  */
-export interface Options {
+export interface Options<A = void, E = never, R = never> {
+  /**
+   * Make the acquire wait until the process is ready (see `Readiness`); its value is the handle's `ready`. On
+   * failure the process is terminated before the error is returned.
+   */
+  readonly readiness?: Readiness.Readiness<A, E, R> | undefined
+  /** How long readiness may take. Default 60 seconds. */
+  readonly readinessTimeout?: Duration.DurationInput | undefined
   /** The working directory. A missing directory fails the launch with `ProcessError` `SpawnFailed`. */
   readonly cwd?: string | undefined
   /** Variables merged over the parent's environment; `undefined` removes a variable. Values are never logged. */
@@ -139,8 +147,10 @@ export type TerminateOutcome =
  * @since 0.1.0
  * @category models
  */
-export interface ManagedProcess {
+export interface ManagedProcess<out Ready = void> {
   readonly [TypeId]: TypeId
+  /** The value readiness yielded (e.g. the port a server announced); `undefined` without readiness. */
+  readonly ready: Ready
   /** The process id; also the id of its process group. */
   readonly pid: number
   /** The argv that was launched. */
@@ -198,7 +208,8 @@ export interface ManagedProcess {
 
 /**
  * Launches `command` and returns its handle; closing the scope terminates the whole process group (signal, grace,
- * SIGKILL) and never hangs. Succeeds once the operating system has started the process.
+ * SIGKILL) and never hangs. Succeeds once the operating system has started the process, or, with `readiness`, once
+ * it is ready.
  *
  * @example
  * import { Effect } from "effect"
@@ -213,16 +224,17 @@ export interface ManagedProcess {
  * @since 0.1.0
  * @category constructors
  */
-export const make: (
+export const make: <A = void, E = never, R = never>(
   command: CommandInput,
-  options?: Options
-) => Effect.Effect<ManagedProcess, ProcessError, ProcessSpawner | Scope.Scope> = internal.make
+  options?: Options<A, E, R>
+) => Effect.Effect<ManagedProcess<A>, ProcessError | StateError | TimeoutError | E, ProcessSpawner | Scope.Scope | R> =
+  internal.make
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface RunOptions extends Omit<Options, "stdin" | "relayStderr"> {
+export interface RunOptions extends Omit<Options, "stdin" | "relayStderr" | "readiness" | "readinessTimeout"> {
   /** Bytes written to stdin, which is then closed. Without it stdin is empty (`cat` ends at once). */
   readonly input?: string | Uint8Array | undefined
   /** Relay stderr to the logger. Default `false` for `run` (the result carries it). */
@@ -283,7 +295,7 @@ export const run: (
  * @since 0.1.0
  * @category guards
  */
-export const isManagedProcess: (u: unknown) => u is ManagedProcess = internal.isManagedProcess
+export const isManagedProcess: (u: unknown) => u is ManagedProcess<unknown> = internal.isManagedProcess
 
 /**
  * Data-first and data-last form of `proc.waitForOutput`.
@@ -302,18 +314,18 @@ export const waitForOutput: {
   (
     parts: ReadonlyArray<string>,
     options?: ReadOptions
-  ): (self: ManagedProcess) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
+  ): (self: ManagedProcess<any>) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
   <A>(
     pattern: OutputPattern.OutputPattern<A>,
     options?: ReadOptions
-  ): (self: ManagedProcess) => Effect.Effect<A, ProcessError | StateError | TimeoutError>
+  ): (self: ManagedProcess<any>) => Effect.Effect<A, ProcessError | StateError | TimeoutError>
   (
-    self: ManagedProcess,
+    self: ManagedProcess<any>,
     parts: ReadonlyArray<string>,
     options?: ReadOptions
   ): Effect.Effect<string, ProcessError | StateError | TimeoutError>
   <A>(
-    self: ManagedProcess,
+    self: ManagedProcess<any>,
     pattern: OutputPattern.OutputPattern<A>,
     options?: ReadOptions
   ): Effect.Effect<A, ProcessError | StateError | TimeoutError>
@@ -331,8 +343,10 @@ export const waitForOutput: {
  * @category combinators
  */
 export const readLine: {
-  (options?: ReadOptions): (self: ManagedProcess) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
-  (self: ManagedProcess, options?: ReadOptions): Effect.Effect<string, ProcessError | StateError | TimeoutError>
+  (
+    options?: ReadOptions
+  ): (self: ManagedProcess<any>) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
+  (self: ManagedProcess<any>, options?: ReadOptions): Effect.Effect<string, ProcessError | StateError | TimeoutError>
 } = internal.readLine
 
 /**
@@ -347,8 +361,10 @@ export const readLine: {
  * @category combinators
  */
 export const readChar: {
-  (options?: ReadOptions): (self: ManagedProcess) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
-  (self: ManagedProcess, options?: ReadOptions): Effect.Effect<string, ProcessError | StateError | TimeoutError>
+  (
+    options?: ReadOptions
+  ): (self: ManagedProcess<any>) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
+  (self: ManagedProcess<any>, options?: ReadOptions): Effect.Effect<string, ProcessError | StateError | TimeoutError>
 } = internal.readChar
 
 /**
@@ -363,8 +379,8 @@ export const readChar: {
  * @category combinators
  */
 export const write: {
-  (input: string | Uint8Array): (self: ManagedProcess) => Effect.Effect<void, ProcessError | StateError>
-  (self: ManagedProcess, input: string | Uint8Array): Effect.Effect<void, ProcessError | StateError>
+  (input: string | Uint8Array): (self: ManagedProcess<any>) => Effect.Effect<void, ProcessError | StateError>
+  (self: ManagedProcess<any>, input: string | Uint8Array): Effect.Effect<void, ProcessError | StateError>
 } = internal.write
 
 /**
@@ -379,8 +395,8 @@ export const write: {
  * @category combinators
  */
 export const terminate: {
-  (options?: TerminateOptions): (self: ManagedProcess) => Effect.Effect<TerminateOutcome, ProcessError>
-  (self: ManagedProcess, options?: TerminateOptions): Effect.Effect<TerminateOutcome, ProcessError>
+  (options?: TerminateOptions): (self: ManagedProcess<any>) => Effect.Effect<TerminateOutcome, ProcessError>
+  (self: ManagedProcess<any>, options?: TerminateOptions): Effect.Effect<TerminateOutcome, ProcessError>
 } = internal.terminate
 
 /**

@@ -11,6 +11,11 @@ export * as OutputPattern from "./OutputPattern.js"
 /**
  * @since 0.1.0
  */
+export * as Readiness from "./Readiness.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as ProcessSpawner from "./ProcessSpawner.js"
 
 /**

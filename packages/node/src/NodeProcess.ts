@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { ProcessSpawner } from "@effect-process/core"
+import type { ProcessSpawner, Readiness } from "@effect-process/core"
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
@@ -43,7 +43,25 @@ export const spawner: ProcessSpawner.ProcessSpawnerService = internal.spawner
 export const layerSpawner: Layer.Layer<ProcessSpawner.ProcessSpawner> = internal.layerSpawner
 
 /**
- * Everything a Node program needs to launch processes: the `ProcessSpawner`, and `@effect/platform`'s
+ * Provides the TCP `Connector` that `Readiness.port` uses.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { ManagedProcess, Readiness } from "@effect-process/core"
+ * import { NodeProcess } from "@effect-process/node"
+ *
+ * const program = Effect.scoped(ManagedProcess.make(["redis-server"], { readiness: Readiness.port(6379) })).pipe(
+ *   Effect.provide([NodeProcess.layerSpawner, NodeProcess.layerConnector])
+ * )
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConnector: Layer.Layer<Readiness.Connector> = internal.layerConnector
+
+/**
+ * Everything a Node program needs to launch processes: the `ProcessSpawner`, the TCP `Connector` for
+ * `Readiness.port`, and `@effect/platform`'s
  * `CommandExecutor`, `FileSystem` and `Path` from `@effect/platform-node`.
  *
  * @example
@@ -57,7 +75,11 @@ export const layerSpawner: Layer.Layer<ProcessSpawner.ProcessSpawner> = internal
  * @category layers
  */
 export const layer: Layer.Layer<
-  ProcessSpawner.ProcessSpawner | CommandExecutor.CommandExecutor | FileSystem.FileSystem | Path.Path
+  | ProcessSpawner.ProcessSpawner
+  | Readiness.Connector
+  | CommandExecutor.CommandExecutor
+  | FileSystem.FileSystem
+  | Path.Path
 > = internal.layer
 
 /**

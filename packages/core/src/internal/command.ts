@@ -45,7 +45,7 @@ const stdioOf = (
  */
 export const normalize = (
   input: ManagedProcess.CommandInput,
-  options: ManagedProcess.Options
+  options: ManagedProcess.Options<unknown, unknown, unknown>
 ): Effect.Effect<Normalized, ProcessError> =>
   Effect.gen(function*() {
     let argv: ReadonlyArray<string>

@@ -32,6 +32,7 @@ import {
   type SpawnedProcess,
   type SpawnListeners
 } from "../ProcessSpawner.js"
+import type * as Readiness from "../Readiness.js"
 import { argvOf, decodeDuration, normalize, type Normalized } from "./command.js"
 import { OutputChannel } from "./outputChannel.js"
 import * as pattern_ from "./outputPattern.js"
@@ -49,6 +50,7 @@ export const DEFAULT_READLINE_TIMEOUT: Duration.DurationInput = "2 seconds"
 export const DEFAULT_READCHAR_TIMEOUT: Duration.DurationInput = "1 second"
 /** @internal */
 export const DEFAULT_WAIT_TIMEOUT: Duration.DurationInput = "10 seconds"
+const DEFAULT_READINESS_TIMEOUT: Duration.DurationInput = "60 seconds"
 const DEFAULT_BUFFER_SIZE = 8 * 1024 * 1024
 const DEFAULT_TAIL_SIZE = 8 * 1024
 const DEFAULT_MAX_BUFFER = 128 * 1024 * 1024
@@ -62,7 +64,7 @@ const MAX_RELAY_LINE = 64 * 1024
 const MAX_RELAY_BACKLOG = 10_000
 
 /** @internal */
-export const isManagedProcess = (u: unknown): u is ManagedProcess.ManagedProcess =>
+export const isManagedProcess = (u: unknown): u is ManagedProcess.ManagedProcess<unknown> =>
   typeof u === "object" && u !== null && TypeId in u
 
 interface TerminateSettings {
@@ -111,7 +113,7 @@ class Process {
   constructor(
     readonly spec: Normalized,
     readonly settings: TerminateSettings,
-    options: ManagedProcess.Options,
+    options: ManagedProcess.Options<unknown, unknown, unknown>,
     runtime: Runtime.Runtime<never>
   ) {
     const bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE
@@ -244,15 +246,27 @@ class StderrRelay {
 // -----------------------------------------------------------------------------------------------------------------
 
 /** @internal */
-export const make = (
+export const make = <A = void, E = never, R = never>(
   input: ManagedProcess.CommandInput,
-  options: ManagedProcess.Options = {}
-): Effect.Effect<ManagedProcess.ManagedProcess, ProcessError, ProcessSpawner | Scope.Scope> =>
-  Effect.map(makeProcess(input, options), makeHandle)
+  options: ManagedProcess.Options<A, E, R> = {}
+): Effect.Effect<
+  ManagedProcess.ManagedProcess<A>,
+  ProcessError | StateError | TimeoutError | E,
+  ProcessSpawner | Scope.Scope | R
+> =>
+  Effect.gen(function*() {
+    const proc = yield* makeProcess(input, options)
+    const ready = options.readiness === undefined ? undefined : yield* awaitReady(
+      proc,
+      options.readiness,
+      yield* decodeDuration(proc.command, "readinessTimeout", options.readinessTimeout, DEFAULT_READINESS_TIMEOUT)
+    )
+    return makeHandle(proc, ready as A)
+  })
 
 const makeProcess = (
   input: ManagedProcess.CommandInput,
-  options: ManagedProcess.Options
+  options: ManagedProcess.Options<unknown, unknown, unknown>
 ): Effect.Effect<Process, ProcessError, ProcessSpawner | Scope.Scope> =>
   Effect.gen(function*() {
     const spec = yield* normalize(input, options)
@@ -271,7 +285,7 @@ const launch = (
   spawn: ProcessSpawner["Type"]["spawn"],
   spec: Normalized,
   settings: TerminateSettings,
-  options: ManagedProcess.Options,
+  options: ManagedProcess.Options<unknown, unknown, unknown>,
   runtime: Runtime.Runtime<never>
 ): Effect.Effect<Process, ProcessError> =>
   Effect.gen(function*() {
@@ -302,6 +316,55 @@ const feedStdin = (proc: Process, stream: Stream.Stream<Uint8Array, unknown>): E
     Effect.catchAllCause((cause) => Effect.logDebug("stdin stream of the Command ended with an error", cause))
   )
 
+/**
+ * Runs the readiness check, racing the process's exit and the timeout. Any outcome but success terminates the
+ * process (with the release semantics) before the error is returned: a caller that catches the error inside a
+ * longer-lived scope is not left with a half-started process.
+ */
+const awaitReady = <A, E, R>(
+  proc: Process,
+  readiness: Readiness.Readiness<A, E, R>,
+  timeout: Duration.Duration
+): Effect.Effect<A, ProcessError | StateError | TimeoutError | E, R> => {
+  const pending = new Set(readiness.probes)
+  const exitedBeforeReady = (cause?: ProcessError) =>
+    new ProcessError({
+      reason: "ExitedBeforeReady",
+      command: proc.command,
+      pid: proc.pid,
+      exitCode: proc.exit?.exitCode,
+      signal: proc.exit?.signal,
+      detail: pending.size === 0 ? undefined : `waiting for ${[...pending].join(", ")}`,
+      cause,
+      ...proc.tails()
+    })
+  const context: Readiness.ProbeContext = {
+    pid: proc.pid,
+    command: proc.command,
+    matchOutput: (pattern) => matchPattern(proc, pattern, pattern.matcher(), "readiness"),
+    // Output written just before the exit may still be in flight: let output probes see it first.
+    failOnExit: Deferred.await(proc.exited).pipe(
+      Effect.zipRight(Effect.sleep(PIPE_GRACE)),
+      Effect.zipRight(Effect.suspend(() => Effect.fail(exitedBeforeReady())))
+    ),
+    settled: (description) => Effect.sync(() => pending.delete(description))
+  }
+  return Effect.raceFirst(readiness.run(context), context.failOnExit).pipe(
+    Effect.catchIf(
+      (error): error is ProcessError =>
+        error instanceof ProcessError && (error.reason === "ExitedBeforeMatch" || error.reason === "OutputEnded"),
+      (error) => Effect.fail(exitedBeforeReady(error))
+    ),
+    Effect.timeoutFail({
+      duration: timeout,
+      onTimeout: () =>
+        timeoutError(proc, "Readiness", timeout, { expected: [...pending].join(", ") || readiness.description })
+    }),
+    Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : terminateOnce(proc, proc.settings)),
+    Effect.withSpan("ManagedProcess.ready", { attributes: { pid: proc.pid, readiness: readiness.description } })
+  )
+}
+
 // -----------------------------------------------------------------------------------------------------------------
 // 2. Use: the handle
 // -----------------------------------------------------------------------------------------------------------------
@@ -316,8 +379,9 @@ const HandleProto = {
   }
 }
 
-const makeHandle = (proc: Process): ManagedProcess.ManagedProcess => {
-  const handle: ManagedProcess.ManagedProcess = Object.assign(Object.create(HandleProto), {
+const makeHandle = <A>(proc: Process, ready: A): ManagedProcess.ManagedProcess<A> => {
+  const handle: ManagedProcess.ManagedProcess<A> = Object.assign(Object.create(HandleProto), {
+    ready,
     pid: proc.pid,
     command: proc.command,
     status: Effect.sync((): ManagedProcess.Status =>
@@ -831,7 +895,7 @@ const isHandle = (args: IArguments) => isManagedProcess(args[0])
 export const waitForOutput = dual(
   (args) => isHandle(args),
   <A>(
-    self: ManagedProcess.ManagedProcess,
+    self: ManagedProcess.ManagedProcess<any>,
     pattern: ReadonlyArray<string> | OutputPattern.OutputPattern<A>,
     options?: ManagedProcess.ReadOptions
   ) => self.waitForOutput(pattern as OutputPattern.OutputPattern<A>, options)
@@ -840,23 +904,23 @@ export const waitForOutput = dual(
 /** @internal */
 export const readLine = dual(
   (args) => isHandle(args),
-  (self: ManagedProcess.ManagedProcess, options?: ManagedProcess.ReadOptions) => self.readLine(options)
+  (self: ManagedProcess.ManagedProcess<any>, options?: ManagedProcess.ReadOptions) => self.readLine(options)
 )
 
 /** @internal */
 export const readChar = dual(
   (args) => isHandle(args),
-  (self: ManagedProcess.ManagedProcess, options?: ManagedProcess.ReadOptions) => self.readChar(options)
+  (self: ManagedProcess.ManagedProcess<any>, options?: ManagedProcess.ReadOptions) => self.readChar(options)
 )
 
 /** @internal */
 export const write = dual(
   2,
-  (self: ManagedProcess.ManagedProcess, input: string | Uint8Array) => self.write(input)
+  (self: ManagedProcess.ManagedProcess<any>, input: string | Uint8Array) => self.write(input)
 )
 
 /** @internal */
 export const terminate = dual(
   (args) => isHandle(args),
-  (self: ManagedProcess.ManagedProcess, options?: ManagedProcess.TerminateOptions) => self.terminate(options)
+  (self: ManagedProcess.ManagedProcess<any>, options?: ManagedProcess.TerminateOptions) => self.terminate(options)
 )

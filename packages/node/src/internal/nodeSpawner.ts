@@ -1,9 +1,11 @@
-import { ProcessError, ProcessSpawner } from "@effect-process/core"
+import { ProcessError, ProcessSpawner, Readiness } from "@effect-process/core"
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
+import * as Net from "node:net"
 
 type SpawnRequest = ProcessSpawner.SpawnRequest
 type SpawnedProcessError = ProcessSpawner.SpawnedProcessError
@@ -184,5 +186,32 @@ export const layerSpawner: Layer.Layer<ProcessSpawner.ProcessSpawner> = Layer.su
   spawner
 )
 
+/**
+ * Opens (and at once closes) a TCP connection; false on any error or after `timeout`.
+ *
+ * @internal
+ */
+export const canConnect = (host: string, port: number, timeout: Duration.Duration): Effect.Effect<boolean> =>
+  Effect.async<boolean>((resume) => {
+    const socket = Net.connect({ host, port })
+    const done = (open: boolean) => {
+      socket.removeAllListeners()
+      socket.on("error", () => {})
+      socket.destroy()
+      resume(Effect.succeed(open))
+    }
+    socket.setTimeout(Duration.toMillis(timeout), () => done(false))
+    socket.once("connect", () => done(true))
+    socket.once("error", () => done(false))
+    return Effect.sync(() => {
+      socket.removeAllListeners()
+      socket.on("error", () => {})
+      socket.destroy()
+    })
+  })
+
 /** @internal */
-export const layer = Layer.merge(layerSpawner, NodeContext.layer)
+export const layerConnector: Layer.Layer<Readiness.Connector> = Layer.succeed(Readiness.Connector, { canConnect })
+
+/** @internal */
+export const layer = Layer.mergeAll(layerSpawner, layerConnector, NodeContext.layer)
