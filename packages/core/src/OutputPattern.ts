@@ -92,7 +92,7 @@ export type PatternInput = OutputPattern<unknown> | string | RegExp
  */
 export type Decision<A> =
   | { readonly _tag: "Matched"; readonly value: A; readonly consumed: number }
-  | { readonly _tag: "Failed"; readonly line: string; readonly consumed: number }
+  | { readonly _tag: "Failed"; readonly line: string; readonly consumed: number; readonly detail?: string }
 
 /**
  * An incremental matcher: fed every piece of output in order, it decides as early as it can.

@@ -6,6 +6,11 @@ export * as ManagedProcess from "./ManagedProcess.js"
 /**
  * @since 0.1.0
  */
+export * as Handshake from "./Handshake.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as OutputPattern from "./OutputPattern.js"
 
 /**

@@ -683,7 +683,9 @@ const matchOutput = <A>(
         pid: proc.pid,
         exitCode: proc.exit?.exitCode,
         signal: proc.exit?.signal,
-        detail: `the output said: ${JSON.stringify(decision.line)}`,
+        detail: `the output said: ${JSON.stringify(decision.line)}${
+          decision.detail === undefined ? "" : ` (${decision.detail})`
+        }`,
         ...proc.tails()
       })
     }

@@ -151,8 +151,29 @@ const lineLeaf = <A>(
   description: string,
   source: OutputPattern.SourceSelector,
   test: (line: string) => Option.Option<A>
+): OutputPattern.OutputPattern<A> => lineDecider(description, source, (line) => Option.map(test(line), matched))
+
+const matched = <A>(value: A): LineVerdict<A> => ({ _tag: "Match", value })
+
+/** What a line decider says of one line. */
+type LineVerdict<A> =
+  | { readonly _tag: "Match"; readonly value: A }
+  | { readonly _tag: "Fail"; readonly detail: string }
+
+/** @internal */
+export const lineDecider = <A>(
+  description: string,
+  source: OutputPattern.SourceSelector,
+  test: (line: string) => Option.Option<LineVerdict<A>>
 ): OutputPattern.OutputPattern<A> =>
   leaf(description, source, (seen) => {
+    const decide = (line: string, consumed: number): Decision<A> | undefined => {
+      const verdict = test(line)
+      if (Option.isNone(verdict)) return undefined
+      return verdict.value._tag === "Match"
+        ? { _tag: "Matched", value: verdict.value.value, consumed }
+        : { _tag: "Failed", line, consumed, detail: verdict.value.detail }
+    }
     let current = ""
     return {
       feed(text) {
@@ -164,11 +185,11 @@ const lineLeaf = <A>(
           if (stop - start > room) {
             // The line is longer than the cap: test the cut piece on its own.
             const cut = start + room
-            const result = test(current + text.slice(start, cut))
+            const decision = decide(current + text.slice(start, cut), cut)
             current = ""
-            if (Option.isSome(result)) {
+            if (decision !== undefined) {
               seen.append(text.slice(0, cut))
-              return { _tag: "Matched", value: result.value, consumed: cut }
+              return decision
             }
             start = cut
             continue
@@ -180,10 +201,10 @@ const lineLeaf = <A>(
           const line = current + text.slice(start, newline)
           current = ""
           start = newline + 1
-          const result = test(line.endsWith("\r") ? line.slice(0, -1) : line)
-          if (Option.isSome(result)) {
+          const decision = decide(line.endsWith("\r") ? line.slice(0, -1) : line, start)
+          if (decision !== undefined) {
             seen.append(text.slice(0, start))
-            return { _tag: "Matched", value: result.value, consumed: start }
+            return decision
           }
         }
         seen.append(text)
@@ -191,9 +212,9 @@ const lineLeaf = <A>(
       },
       finish() {
         if (current.length === 0) return undefined
-        const result = test(current)
+        const line = current
         current = ""
-        return Option.isSome(result) ? { _tag: "Matched", value: result.value, consumed: 0 } : undefined
+        return decide(line, 0)
       }
     }
   })
