@@ -11,6 +11,7 @@ import type * as Command from "@effect/platform/Command"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as LogLevel from "effect/LogLevel"
+import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import * as internal from "./internal/managedProcess.js"
@@ -68,6 +69,16 @@ export interface Options<A = void, E = never, R = never> {
   readonly readiness?: Readiness.Readiness<A, E, R> | undefined
   /** How long readiness may take. Default 60 seconds. */
   readonly readinessTimeout?: Duration.DurationInput | undefined
+  /**
+   * Retry the whole acquire (launch and readiness) per this schedule, for the failures `retryWhile` accepts. Each
+   * failed attempt is cleaned up (its process terminated) before the next; the final error carries `attempts`.
+   */
+  readonly retry?: Schedule.Schedule<unknown, ProcessError | StateError | TimeoutError | E, never> | undefined
+  /**
+   * Which failures `retry` retries. Default: transient spawn failures (`SpawnFailed` with EAGAIN, EMFILE, ENFILE,
+   * ETXTBSY). Widen it to retry e.g. `ExitedBeforeReady`.
+   */
+  readonly retryWhile?: ((error: ProcessError | StateError | TimeoutError | E) => boolean) | undefined
   /** The working directory. A missing directory fails the launch with `ProcessError` `SpawnFailed`. */
   readonly cwd?: string | undefined
   /** Variables merged over the parent's environment; `undefined` removes a variable. Values are never logged. */
@@ -234,7 +245,9 @@ export const make: <A = void, E = never, R = never>(
  * @since 0.1.0
  * @category models
  */
-export interface RunOptions extends Omit<Options, "stdin" | "relayStderr" | "readiness" | "readinessTimeout"> {
+export interface RunOptions
+  extends Omit<Options, "stdin" | "relayStderr" | "readiness" | "readinessTimeout" | "retry" | "retryWhile">
+{
   /** Bytes written to stdin, which is then closed. Without it stdin is empty (`cat` ends at once). */
   readonly input?: string | Uint8Array | undefined
   /** Relay stderr to the logger. Default `false` for `run` (the result carries it). */

@@ -69,6 +69,8 @@ export class ProcessError extends Data.TaggedError("ProcessError")<{
   readonly stderrTail?: string | undefined
   /** A short human explanation, added to the message. */
   readonly detail?: string | undefined
+  /** How many launch attempts were made, when `retry` was used. */
+  readonly attempts?: number | undefined
   readonly cause?: unknown
 }> {
   /**
@@ -81,6 +83,7 @@ export class ProcessError extends Data.TaggedError("ProcessError")<{
     if (this.signal !== undefined) parts.push(`signal ${this.signal}`)
     if (this.errno !== undefined) parts.push(this.errno)
     if (this.detail !== undefined) parts.push(this.detail)
+    if (this.attempts !== undefined) parts.push(`after ${this.attempts} attempts`)
     const last = lastLine(this.stderrTail) ?? lastLine(this.stdoutTail)
     if (last !== undefined) parts.push(`last output: ${JSON.stringify(last)}`)
     return parts.join(", ")
@@ -170,6 +173,8 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
   readonly expected?: string | undefined
   readonly stdoutTail?: string | undefined
   readonly stderrTail?: string | undefined
+  /** How many launch attempts were made, when `retry` was used. */
+  readonly attempts?: number | undefined
 }> {
   /**
    * The timeout in milliseconds.
@@ -189,7 +194,9 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
     const seen = lastLine(this.seen)
     return `${describeCommand(this.command)}${pid}: ${this.reason} timed out after ${
       Duration.format(this.timeout)
-    }${expected}${seen === undefined ? "" : `, last seen: ${JSON.stringify(seen)}`}`
+    }${expected}${seen === undefined ? "" : `, last seen: ${JSON.stringify(seen)}`}${
+      this.attempts === undefined ? "" : `, after ${this.attempts} attempts`
+    }`
   }
 }
 

@@ -16,6 +16,11 @@ export * as OutputPattern from "./OutputPattern.js"
 /**
  * @since 0.1.0
  */
+export * as ProcessMetrics from "./ProcessMetrics.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Readiness from "./Readiness.js"
 
 /**
@@ -27,3 +32,8 @@ export * as ProcessSpawner from "./ProcessSpawner.js"
  * @since 0.1.0
  */
 export { ProcessError, StateError, TimeoutError } from "./ProcessError.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TestSpawner from "./TestSpawner.js"

@@ -1,67 +1,59 @@
-import { ProcessSpawner } from "@effect-process/core"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import type { ProcessSpawner } from "@effect-process/core"
+import { TestSpawner } from "@effect-process/core"
+import { Effect } from "effect"
+import type * as Layer from "effect/Layer"
 
-/**
- * A scripted process for the core's policy tests: no OS process is started. `dieOn` lists the signals the
- * script exits on; everything else is ignored (like a child that traps SIGTERM).
- */
+const ALL_SIGNALS: ReadonlyArray<ProcessSpawner.Signal> = [
+  "SIGTERM",
+  "SIGINT",
+  "SIGHUP",
+  "SIGQUIT",
+  "SIGUSR1",
+  "SIGUSR2",
+  "SIGABRT",
+  "SIGALRM",
+  "SIGPIPE"
+]
+
+/** The core tests' shorthand over the public `TestSpawner`: `dieOn` lists the signals the script exits on. */
 export interface Script {
   readonly dieOn?: ReadonlyArray<ProcessSpawner.Signal>
-  /** Chunks written to stdout right after the spawn. */
   readonly stdout?: ReadonlyArray<string>
-  /** Exit on its own right after writing its output. */
   readonly exitCode?: number
+  readonly failSpawn?: string
 }
 
 export interface Scripted {
-  readonly signals: Array<ProcessSpawner.Signal>
   readonly layer: Layer.Layer<ProcessSpawner.ProcessSpawner>
-  /** The listeners of the last spawn, to drive it from a test. */
-  listeners: ProcessSpawner.SpawnListeners | undefined
-  alive: boolean
+  readonly spawner: TestSpawner.TestSpawner
+  /** The last process launched. */
+  readonly last: TestSpawner.TestProcess | undefined
+  readonly signals: ReadonlyArray<ProcessSpawner.Signal>
+  readonly alive: boolean
 }
 
-export const scripted = (script: Script): Scripted => {
-  const state: Scripted = {
-    signals: [],
-    listeners: undefined,
-    alive: false,
-    layer: Layer.succeed(ProcessSpawner.ProcessSpawner, {
-      spawn: (_request, listeners) =>
-        Effect.sync(() => {
-          state.listeners = listeners
-          state.alive = true
-          const exit = (status: ProcessSpawner.ExitStatus) => {
-            if (!state.alive) return
-            state.alive = false
-            listeners.onStdoutEnd()
-            listeners.onStderrEnd()
-            listeners.onExit(status)
-          }
-          for (const chunk of script.stdout ?? []) listeners.onStdout(new TextEncoder().encode(chunk))
-          if (script.exitCode !== undefined) exit({ exitCode: script.exitCode, signal: undefined })
-          const spawned: ProcessSpawner.SpawnedProcess = {
-            pid: 4242,
-            pause: () => {},
-            resume: () => {},
-            write: () => Effect.void,
-            closeStdin: Effect.void,
-            signal: (signal) =>
-              Effect.sync(() => {
-                state.signals.push(signal)
-                const wasAlive = state.alive
-                if (signal === "SIGKILL" || script.dieOn?.includes(signal)) {
-                  exit({ exitCode: undefined, signal })
-                }
-                return wasAlive
-              }),
-            groupAlive: Effect.sync(() => state.alive),
-            closePipes: Effect.void
-          }
-          return spawned
-        })
-    })
+export const scripted = (script: Script | ((attempt: number) => Script)): Scripted => {
+  let attempt = 0
+  const spawner = Effect.runSync(TestSpawner.make(() => {
+    const plan = typeof script === "function" ? script(attempt++) : script
+    return {
+      stdout: plan.stdout,
+      exitCode: plan.exitCode,
+      failSpawn: plan.failSpawn,
+      ignore: ALL_SIGNALS.filter((signal) => !(plan.dieOn ?? []).includes(signal))
+    }
+  }))
+  return {
+    layer: spawner.layer,
+    spawner,
+    get last() {
+      return spawner.processes[spawner.processes.length - 1]
+    },
+    get signals() {
+      return this.last?.signals ?? []
+    },
+    get alive() {
+      return this.last?.alive ?? false
+    }
   }
-  return state
 }

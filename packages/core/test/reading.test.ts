@@ -14,7 +14,7 @@ describe("reading (TestClock, scripted process)", () => {
       yield* TestClock.adjust("2 seconds")
       const error = yield* Fiber.join(first)
       expect(error._tag).toBe("TimeoutError")
-      script.listeners!.onStdout(bytes("late line\n"))
+      script.last!.writeStdout("late line\n")
       expect(yield* proc.readLine()).toBe("late line")
     }).pipe(Effect.provide(script.layer))
   })

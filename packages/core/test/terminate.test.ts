@@ -93,7 +93,7 @@ describe("terminate policy (TestClock, scripted process)", () => {
       const proc = yield* ManagedProcess.make(["x"])
       const readError = yield* Effect.flip(proc.readLine({ timeout: "-1 seconds" }))
       expect(readError._tag).toBe("ProcessError")
-      expect(script.listeners).toBeDefined()
+      expect(script.last).toBeDefined()
     }).pipe(Effect.provide(script.layer))
   })
 })

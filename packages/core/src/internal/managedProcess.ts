@@ -13,14 +13,17 @@ import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import * as LogLevel from "effect/LogLevel"
+import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import * as Runtime from "effect/Runtime"
-import type * as Scope from "effect/Scope"
+import type * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import type * as OutputPattern from "../OutputPattern.js"
@@ -34,6 +37,7 @@ import {
 } from "../ProcessSpawner.js"
 import type * as Readiness from "../Readiness.js"
 import { argvOf, decodeDuration, normalize, type Normalized } from "./command.js"
+import * as metrics from "./metrics.js"
 import { OutputChannel } from "./outputChannel.js"
 import * as pattern_ from "./outputPattern.js"
 
@@ -253,20 +257,86 @@ export const make = <A = void, E = never, R = never>(
   ManagedProcess.ManagedProcess<A>,
   ProcessError | StateError | TimeoutError | E,
   ProcessSpawner | Scope.Scope | R
+> => options.retry === undefined ? makeOnce(input, options) : makeRetrying(input, options, options.retry)
+
+/** One attempt: launch, then (if asked) wait until ready. */
+const makeOnce = <A, E, R>(
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options<A, E, R>
+): Effect.Effect<
+  ManagedProcess.ManagedProcess<A>,
+  ProcessError | StateError | TimeoutError | E,
+  ProcessSpawner | Scope.Scope | R
 > =>
   Effect.gen(function*() {
+    const started = yield* Clock.currentTimeMillis
     const proc = yield* makeProcess(input, options)
-    const ready = options.readiness === undefined ? undefined : yield* awaitReady(
-      proc,
-      options.readiness,
-      yield* decodeDuration(proc.command, "readinessTimeout", options.readinessTimeout, DEFAULT_READINESS_TIMEOUT)
+    if (options.readiness === undefined) return makeHandle(proc, undefined as A)
+    const timeout = yield* decodeDuration(
+      proc.command,
+      "readinessTimeout",
+      options.readinessTimeout,
+      DEFAULT_READINESS_TIMEOUT
     )
-    return makeHandle(proc, ready as A)
+    const ready = yield* awaitReady(proc, options.readiness, timeout)
+    const now = yield* Clock.currentTimeMillis
+    yield* Metric.update(
+      Metric.tagged(metrics.launchToReady, "program", metrics.program(proc.command)),
+      (now - started) / 1000
+    )
+    return makeHandle(proc, ready)
+  })
+
+/** The errors `retry` retries unless told otherwise: the system was briefly out of a resource. */
+const TRANSIENT_SPAWN_ERRORS = ["EAGAIN", "EMFILE", "ENFILE", "ETXTBSY"]
+
+const isTransient = (error: unknown): boolean =>
+  error instanceof ProcessError && error.reason === "SpawnFailed" && error.errno !== undefined &&
+  TRANSIENT_SPAWN_ERRORS.includes(error.errno)
+
+/**
+ * Retries the whole acquire (launch and readiness) per `schedule`. Every attempt runs in a scope of its own that is
+ * closed when the attempt fails, so a failed attempt leaves nothing behind before the next one starts.
+ */
+const makeRetrying = <A, E, R>(
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options<A, E, R>,
+  schedule: Schedule.Schedule<unknown, ProcessError | StateError | TimeoutError | E, never>
+): Effect.Effect<
+  ManagedProcess.ManagedProcess<A>,
+  ProcessError | StateError | TimeoutError | E,
+  ProcessSpawner | Scope.Scope | R
+> =>
+  Effect.gen(function*() {
+    const scope = yield* Effect.scope
+    const retryWhile = options.retryWhile ?? isTransient
+    let attempts = 0
+    const attempt = Effect.gen(function*() {
+      attempts++
+      const attemptScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
+      return yield* makeOnce(input, options).pipe(
+        Scope.extend(attemptScope),
+        Effect.onError((cause) => Scope.close(attemptScope, Exit.failCause(cause))),
+        Effect.tapError((error) =>
+          Effect.logWarning(`launch attempt ${attempts} failed`, error).pipe(
+            Effect.annotateLogs({ command: describeCommand(argvOf(input)) })
+          )
+        )
+      )
+    })
+    return yield* attempt.pipe(
+      Effect.retry({ schedule, while: retryWhile }),
+      Effect.mapError((error) =>
+        error instanceof ProcessError || error instanceof TimeoutError
+          ? Object.assign(Object.create(Object.getPrototypeOf(error)), error, { attempts })
+          : error
+      )
+    )
   })
 
 const makeProcess = (
   input: ManagedProcess.CommandInput,
-  options: ManagedProcess.Options<unknown, unknown, unknown>
+  options: ManagedProcess.Options<any, any, any>
 ): Effect.Effect<Process, ProcessError, ProcessSpawner | Scope.Scope> =>
   Effect.gen(function*() {
     const spec = yield* normalize(input, options)
@@ -299,6 +369,7 @@ const launch = (
       stderr: spec.stderr
     }, proc.listeners)
     proc.spawned = spawned
+    yield* Metric.increment(Metric.tagged(metrics.launches, "program", metrics.program(spec.argv)))
     const annotations = { pid: spawned.pid, command: describeCommand(spec.argv) }
     if (proc.relay !== undefined) proc.relay.annotations = { ...annotations, stream: "stderr" }
     yield* Effect.annotateCurrentSpan("pid", spawned.pid)
@@ -751,12 +822,29 @@ const terminatePolicy = (proc: Process, settings: TerminateSettings): Effect.Eff
       }
     }
     yield* reap(proc)
+    yield* recordExit(proc, outcome)
     yield* Effect.logDebug(`terminated: ${outcome._tag} in ${Duration.format(outcome.elapsed)}`)
     return outcome
   }).pipe(
     Effect.annotateLogs({ pid: proc.pid, command: describeCommand(proc.command) }),
     Effect.withSpan("ManagedProcess.terminate", { attributes: { pid: proc.pid, signal: settings.signal } })
   )
+
+const recordExit = (proc: Process, outcome: ManagedProcess.TerminateOutcome): Effect.Effect<void> => {
+  const program = metrics.program(proc.command)
+  const exit = proc.exit
+  const [key, value] = exit === undefined
+    ? ["signal", "unknown"]
+    : exit.signal === undefined
+    ? ["exit_code", String(exit.exitCode)]
+    : ["signal", exit.signal]
+  return Effect.zipRight(
+    Metric.increment(Metric.tagged(Metric.tagged(metrics.exits, "program", program), key, value)),
+    outcome._tag === "Killed"
+      ? Metric.increment(Metric.tagged(metrics.forcedKills, "program", program))
+      : Effect.void
+  )
+}
 
 /** Whether, within `limit`, the leader exited and its group became empty. Polls the group at most every 20 ms. */
 const waitUntilGone = (proc: Process, limit: Duration.Duration): Effect.Effect<boolean> =>
