@@ -73,12 +73,12 @@ export interface Options<A = void, E = never, R = never> {
    * Retry the whole acquire (launch and readiness) per this schedule, for the failures `retryWhile` accepts. Each
    * failed attempt is cleaned up (its process terminated) before the next; the final error carries `attempts`.
    */
-  readonly retry?: Schedule.Schedule<unknown, ProcessError | StateError | TimeoutError | E, never> | undefined
+  readonly retry?: Schedule.Schedule<unknown, ProcessError | StateError | TimeoutError | NoInfer<E>, never> | undefined
   /**
    * Which failures `retry` retries. Default: transient spawn failures (`SpawnFailed` with EAGAIN, EMFILE, ENFILE,
    * ETXTBSY). Widen it to retry e.g. `ExitedBeforeReady`.
    */
-  readonly retryWhile?: ((error: ProcessError | StateError | TimeoutError | E) => boolean) | undefined
+  readonly retryWhile?: ((error: ProcessError | StateError | TimeoutError | NoInfer<E>) => boolean) | undefined
   /** The working directory. A missing directory fails the launch with `ProcessError` `SpawnFailed`. */
   readonly cwd?: string | undefined
   /** Variables merged over the parent's environment; `undefined` removes a variable. Values are never logged. */

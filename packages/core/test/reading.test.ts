@@ -3,8 +3,6 @@ import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Deferred, Effect, Fiber, Option, Stream, TestClock } from "effect"
 import { scripted } from "./TestSpawner.js"
 
-const bytes = (text: string) => new TextEncoder().encode(text)
-
 describe("reading (TestClock, scripted process)", () => {
   it.scoped("a timed-out readLine loses nothing", () => {
     const script = scripted({ dieOn: ["SIGTERM"] })
