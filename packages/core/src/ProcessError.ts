@@ -42,6 +42,8 @@ export type ProcessErrorReason =
   | "WriteFailed"
   /** Sending a signal failed for a reason other than the process being gone (EPERM). */
   | "SignalFailed"
+  /** A `Supervisor` gave up restarting: start limit hit or backoff schedule exhausted. */
+  | "GaveUp"
 
 /**
  * The process could not do what was asked, or the request was malformed.

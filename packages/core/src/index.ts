@@ -37,3 +37,8 @@ export { ProcessError, StateError, TimeoutError } from "./ProcessError.js"
  * @since 0.1.0
  */
 export * as TestSpawner from "./TestSpawner.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Supervisor from "./Supervisor.js"

@@ -1,0 +1,193 @@
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import { pipeArguments } from "effect/Pipeable"
+import * as PubSub from "effect/PubSub"
+import * as Schedule from "effect/Schedule"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as Intervals from "effect/ScheduleIntervals"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type * as ManagedProcess from "../ManagedProcess.js"
+import { describeCommand, ProcessError } from "../ProcessError.js"
+import type { ProcessSpawner } from "../ProcessSpawner.js"
+import type * as Supervisor from "../Supervisor.js"
+import { argvOf, decodeDuration as decode } from "./command.js"
+import * as managedProcess from "./managedProcess.js"
+import * as metrics from "./metrics.js"
+import { isReadiness } from "./readiness.js"
+
+/** @internal */
+export const TypeId: Supervisor.TypeId = Symbol.for("@effect-process/core/Supervisor") as Supervisor.TypeId
+
+/** @internal */
+export const defaultBackoff: Schedule.Schedule<unknown> = Schedule.exponential("100 millis", 2).pipe(
+  Schedule.either(Schedule.spaced("15 seconds")),
+  Schedule.jittered
+)
+
+/** How one run of the process ended. */
+type RunEnd =
+  | { readonly _tag: "Exited"; readonly exitCode: number | undefined; readonly signal: string | undefined }
+  | {
+    readonly _tag: "Unhealthy"
+    readonly failures: number
+    readonly exitCode?: number | undefined
+    readonly signal?: string | undefined
+  }
+  | { readonly _tag: "LaunchFailed"; readonly error: unknown }
+
+const Proto = {
+  [TypeId]: TypeId,
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+}
+
+/** @internal */
+export const make = <A, E, R, RH>(
+  command: ManagedProcess.CommandInput,
+  options: Supervisor.Options<A, E, R, RH> = {}
+): Effect.Effect<Supervisor.Supervisor<A>, ProcessError, ProcessSpawner | Scope.Scope | R | RH> =>
+  Effect.gen(function*() {
+    const argv = argvOf(command)
+    const program = metrics.program(argv)
+    const policy = options.restart ?? "on-failure"
+    const successExitCodes = options.successExitCodes ?? [0]
+    const backoff = options.backoff ?? defaultBackoff
+    const resetAfter = yield* decode(argv, "resetAfter", options.resetAfter, "30 seconds")
+    const burst = options.startLimit?.burst ?? 5
+    const limitInterval = yield* decode(argv, "startLimit.interval", options.startLimit?.interval, "10 seconds")
+    const health = options.healthCheck
+    const healthInterval = yield* decode(argv, "healthCheck.interval", health?.interval, "10 seconds")
+    const healthTimeout = yield* decode(argv, "healthCheck.timeout", health?.timeout, "5 seconds")
+    const threshold = health?.failureThreshold ?? 3
+
+    const events = yield* PubSub.sliding<Supervisor.Event>({ capacity: 1024, replay: 64 })
+    const done = yield* Deferred.make<Supervisor.Event, ProcessError>()
+    let current: Option.Option<ManagedProcess.ManagedProcess<A>> = Option.none()
+    let restarts = 0
+    const publish = (event: Supervisor.Event) => PubSub.publish(events, event)
+
+    /** Fails `done` and the loop with a typed error once supervision gives up. */
+    const giveUp = (reason: string, lastError?: unknown) =>
+      Effect.gen(function*() {
+        const event: Supervisor.Event = { _tag: "GaveUp", reason }
+        yield* publish(event)
+        const error = new ProcessError({
+          reason: "GaveUp",
+          command: argv,
+          detail: `${reason} (after ${restarts} restarts)`,
+          cause: lastError
+        })
+        yield* Deferred.fail(done, error)
+      })
+
+    /** Runs `check` until `threshold` consecutive failures; succeeds with their count. */
+    const unhealthy = (proc: ManagedProcess.ManagedProcess<A>) => {
+      if (health === undefined) return Effect.never
+      const probe = isReadiness(health.probe)
+        ? health.probe.run({
+          pid: proc.pid,
+          command: proc.command,
+          matchOutput: (pattern) =>
+            proc.waitForOutput(pattern, { timeout: Duration.infinity }).pipe(
+              Effect.catchTag("TimeoutError", () => Effect.never)
+            ),
+          failOnExit: Effect.never,
+          settled: () => Effect.void
+        })
+        : health.probe
+      return Effect.gen(function*() {
+        let failures = 0
+        while (failures < threshold) {
+          yield* Effect.sleep(healthInterval)
+          const ok = yield* probe.pipe(Effect.timeout(healthTimeout), Effect.isSuccess)
+          failures = ok ? 0 : failures + 1
+          if (!ok) yield* Effect.logDebug(`health check failed (${failures}/${threshold})`)
+        }
+        return failures
+      })
+    }
+
+    /** One life of the process, in a scope of its own: launch, watch (exit or unhealthy), stop. */
+    const runOnce: Effect.Effect<RunEnd, never, ProcessSpawner | R | RH> = Effect.scoped(
+      Effect.gen(function*() {
+        const launched = yield* Effect.either(managedProcess.make(command, options))
+        if (Either.isLeft(launched)) return { _tag: "LaunchFailed", error: launched.left } as const
+        const proc = launched.right
+        current = Option.some(proc)
+        yield* publish({ _tag: "Ready", pid: proc.pid })
+        const end = yield* Effect.raceFirst(
+          Effect.map(proc.awaitExit, (exit): RunEnd => ({ _tag: "Exited", ...exit })),
+          Effect.map(unhealthy(proc), (failures): RunEnd => ({ _tag: "Unhealthy", failures }))
+        )
+        if (end._tag === "Unhealthy") {
+          yield* publish({ _tag: "Unhealthy", pid: proc.pid, failures: end.failures })
+          yield* Effect.ignore(proc.terminate())
+          return { ...end, ...(yield* proc.awaitExit) }
+        }
+        return end
+      }).pipe(Effect.ensuring(Effect.sync(() => {
+        current = Option.none()
+      })))
+    )
+
+    const loop = Effect.gen(function*() {
+      let backoffState = backoff.initial
+      const starts: Array<number> = []
+      for (let attempt = 1;; attempt++) {
+        const startedAt = yield* Clock.currentTimeMillis
+        starts.push(startedAt)
+        yield* publish({ _tag: "Starting", attempt })
+        const end = yield* runOnce
+        const uptime = Duration.millis((yield* Clock.currentTimeMillis) - startedAt)
+        if (end._tag === "LaunchFailed") yield* publish({ _tag: "LaunchFailed", error: end.error })
+        if (end._tag !== "LaunchFailed") {
+          yield* publish({ _tag: "Exited", exitCode: end.exitCode, signal: end.signal, uptime })
+        }
+        const failed = end._tag !== "Exited" || end.exitCode === undefined ||
+          !successExitCodes.includes(end.exitCode)
+        if (policy === "never" || (policy === "on-failure" && !failed)) {
+          const stopped: Supervisor.Event = { _tag: "Stopped", reason: failed ? "failed" : "completed" }
+          yield* publish(stopped)
+          yield* Deferred.succeed(done, stopped)
+          return
+        }
+        if (Duration.greaterThanOrEqualTo(uptime, resetAfter)) backoffState = backoff.initial
+        const now = yield* Clock.currentTimeMillis
+        const [nextState, , decision] = yield* backoff.step(now, end, backoffState)
+        if (ScheduleDecision.isDone(decision)) {
+          return yield* giveUp("the backoff schedule is exhausted", end._tag === "LaunchFailed" ? end.error : end)
+        }
+        backoffState = nextState
+        const delay = Duration.millis(Math.max(0, Intervals.start(decision.intervals) - now))
+        // The start limit (systemd's StartLimitBurst within StartLimitIntervalSec), checked for the next start.
+        const nextStart = now + Duration.toMillis(delay)
+        while (starts.length > 0 && starts[0]! <= nextStart - Duration.toMillis(limitInterval)) starts.shift()
+        if (starts.length >= burst) {
+          return yield* giveUp(`start limit hit: ${burst} starts within ${Duration.format(limitInterval)}`)
+        }
+        restarts++
+        yield* Metric.increment(Metric.tagged(metrics.restarts, "program", program))
+        yield* publish({ _tag: "Restarting", delay, restarts })
+        yield* Effect.sleep(delay)
+      }
+    }).pipe(
+      Effect.annotateLogs({ supervisor: describeCommand(argv) }),
+      Effect.withSpan("Supervisor", { attributes: { command: describeCommand(argv) } })
+    )
+
+    yield* Effect.forkScoped(loop)
+    const supervisor: Supervisor.Supervisor<A> = Object.assign(Object.create(Proto), {
+      current: Effect.sync(() => current),
+      events: Stream.fromPubSub(events),
+      restarts: Effect.sync(() => restarts),
+      await: Deferred.await(done)
+    })
+    return supervisor
+  })
