@@ -8,8 +8,10 @@
  * @since 0.1.0
  */
 import type * as Command from "@effect/platform/Command"
+import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import type * as LogLevel from "effect/LogLevel"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
@@ -240,6 +242,30 @@ export const make: <A = void, E = never, R = never>(
   options?: Options<A, E, R>
 ) => Effect.Effect<ManagedProcess<A>, ProcessError | StateError | TimeoutError | E, ProcessSpawner | Scope.Scope | R> =
   internal.make
+
+/**
+ * A layer whose service comes from a process: the process is launched (and awaited ready) when the layer is built
+ * and terminated when it is released, so application layers depend on a process like on any other service.
+ *
+ * @example
+ * import { Context, Effect } from "effect"
+ * import { ManagedProcess, OutputPattern, Readiness } from "@effect-process/core"
+ *
+ * class Database extends Context.Tag("Database")<Database, { readonly url: string }>() {}
+ *
+ * const DatabaseLive = ManagedProcess.layer(Database, ["postgres", "-D", "data", "-p", "5433"], {
+ *   readiness: Readiness.port(5433),
+ *   service: (proc) => ({ url: `postgres://127.0.0.1:${proc.ready.port}/postgres` })
+ * })
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: <I, S, A = void, E = never, R = never>(
+  tag: Context.Tag<I, S>,
+  command: CommandInput,
+  options: Options<A, E, R> & { readonly service: (proc: ManagedProcess<A>) => S }
+) => Layer.Layer<I, ProcessError | StateError | TimeoutError | E, ProcessSpawner | R> = internal.layer
 
 /**
  * @since 0.1.0

@@ -42,3 +42,8 @@ export * as TestSpawner from "./TestSpawner.js"
  * @since 0.1.0
  */
 export * as Supervisor from "./Supervisor.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ProcessManager from "./ProcessManager.js"

@@ -10,6 +10,7 @@
  * bound, so the release never hangs; nothing in them fails, so the release never fails.
  */
 import * as Clock from "effect/Clock"
+import type * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -17,6 +18,7 @@ import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
+import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
@@ -258,6 +260,14 @@ export const make = <A = void, E = never, R = never>(
   ProcessError | StateError | TimeoutError | E,
   ProcessSpawner | Scope.Scope | R
 > => options.retry === undefined ? makeOnce(input, options) : makeRetrying(input, options, options.retry)
+
+/** @internal */
+export const layer = <I, S, A = void, E = never, R = never>(
+  tag: Context.Tag<I, S>,
+  command: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options<A, E, R> & { readonly service: (proc: ManagedProcess.ManagedProcess<A>) => S }
+): Layer.Layer<I, ProcessError | StateError | TimeoutError | E, ProcessSpawner | R> =>
+  Layer.scoped(tag, Effect.map(make(command, options), options.service))
 
 /** One attempt: launch, then (if asked) wait until ready. */
 const makeOnce = <A, E, R>(
