@@ -43,6 +43,8 @@ describe("reading (TestClock, scripted process)", () => {
         expect(error.reason).toBe("WaitForOutput")
         expect(error.seen).toBe("booting\n")
       }
+      // The wait gave up: what it examined is still there for the next reader.
+      expect(yield* proc.readLine()).toBe("booting")
     }).pipe(Effect.provide(script.layer))
   })
 

@@ -709,6 +709,23 @@ const matchOutput = <A>(
   proc: Process,
   pipes: ReadonlyArray<readonly [OutputPattern.Source, OutputChannel]>,
   matcher: OutputPattern.Matcher<A>
+): Effect.Effect<A, ProcessError> => {
+  // What the wait took from each pipe, put back if it does not match (timeout, interruption, failure): a wait that
+  // gives up loses nothing. Bounded like the pipe's own buffer; beyond that the oldest is dropped, as unread
+  // output is.
+  const taken = pipes.map(([, channel]) => new pattern_.SeenText(channel.limit))
+  const putBack = Effect.sync(() => pipes.forEach(([, channel], i) => channel.unread(taken[i]!.value)))
+  return Effect.onExit(
+    matchOutputLoop(proc, pipes, matcher, taken),
+    (exit) => Exit.isSuccess(exit) ? Effect.void : putBack
+  )
+}
+
+const matchOutputLoop = <A>(
+  proc: Process,
+  pipes: ReadonlyArray<readonly [OutputPattern.Source, OutputChannel]>,
+  matcher: OutputPattern.Matcher<A>,
+  taken: ReadonlyArray<pattern_.SeenText>
 ): Effect.Effect<A, ProcessError> =>
   Effect.gen(function*() {
     let decision = pipes.length === 0 ? undefined : matcher.feed("", pipes[0]![0])
@@ -717,10 +734,11 @@ const matchOutput = <A>(
     search: while (decision === undefined) {
       const versions = pipes.map(([, channel]) => channel.currentVersion)
       let progressed = false
-      for (const [source, channel] of pipes) {
+      for (const [index, [source, channel]] of pipes.entries()) {
         const text = channel.takeAllText()
         if (text.length === 0) continue
         progressed = true
+        taken[index]!.append(text)
         decision = matcher.feed(text, source)
         if (decision !== undefined) {
           channel.unread(text.slice(decision.consumed))
