@@ -2,7 +2,17 @@ import * as effectEslint from "@effect/eslint-plugin"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
-  { ignores: ["**/dist", "**/build", "**/node_modules", "**/*.md", "**/.bench"] },
+  {
+    ignores: [
+      "**/dist",
+      "**/build",
+      "**/node_modules",
+      "**/*.md",
+      "**/.bench",
+      // generated from README.md at build time
+      "scratchpad/src/readme-examples.ts"
+    ]
+  },
   ...tseslint.configs.recommended,
   ...effectEslint.configs.dprint,
   {
