@@ -1,13 +1,13 @@
 /**
  * The README demo: a real HTTP server as a scoped resource.
  *
- * Launches `scratchpad/fixtures/http-server.js`, waits for its `listening on <port>` line, makes a real HTTP
+ * Launches `scratchpad/fixtures/http-server.js` with readiness on its `listening on <port>` line, makes a real HTTP
  * request, terminates it gracefully (SIGTERM to the process group, grace, SIGKILL) and checks that it is gone.
  * The server's stderr is relayed to the Effect logger, which prints it here as `[pid … stderr] …` lines.
  *
  * Run it with `pnpm demo` (build, then `node scratchpad/dist/demo.js`).
  */
-import { ManagedProcess, OutputPattern } from "@effect-process/core"
+import { ManagedProcess, OutputPattern, Readiness } from "@effect-process/core"
 import { NodeProcess } from "@effect-process/node"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
@@ -41,13 +41,15 @@ const exists = (pid: number): boolean => {
 
 const program = Effect.gen(function*() {
   const started = yield* Clock.currentTimeMillis
+  // Acquire means ready: `make` completes once the server printed `listening on <port>` (or fails at once, typed,
+  // if it exits first), and the match is the handle's `ready` value.
   const proc = yield* ManagedProcess.make(["node", fixturePath], {
+    readiness: Readiness.output(OutputPattern.regex(/listening on (\d+)/)),
+    readinessTimeout: "10 seconds",
     terminate: { signal: "SIGTERM", timeout: "3 seconds" }
   })
+  const port = Number(proc.ready[1])
   console.log(`launched pid ${proc.pid}: node ${shown(fixturePath)}`)
-
-  const match = yield* proc.waitForOutput(OutputPattern.regex(/listening on (\d+)/), { timeout: "10 seconds" })
-  const port = Number(match[1])
   console.log(`ready after ${(yield* Clock.currentTimeMillis) - started} ms on port ${port}`)
 
   const response = yield* HttpClient.get(`http://127.0.0.1:${port}/`)
