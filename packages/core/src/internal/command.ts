@@ -114,6 +114,14 @@ export const normalize = (
   })
 
 /**
+ * Whether `input` is a `Command` with a stdin of its own (a Stream to feed, or `"inherit"`) rather than a plain pipe.
+ *
+ * @internal
+ */
+export const hasOwnStdin = (input: ManagedProcess.CommandInput): boolean =>
+  PlatformCommand.isCommand(input) && input._tag === "StandardCommand" && input.stdin !== "pipe"
+
+/**
  * The argv of `input` as given, for error messages before it is validated.
  *
  * @internal

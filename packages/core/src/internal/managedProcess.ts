@@ -38,7 +38,7 @@ import {
   type SpawnListeners
 } from "../ProcessSpawner.js"
 import type * as Readiness from "../Readiness.js"
-import { argvOf, decodeDuration, normalize, type Normalized } from "./command.js"
+import { argvOf, decodeDuration, hasOwnStdin, normalize, type Normalized } from "./command.js"
 import * as metrics from "./metrics.js"
 import { OutputChannel } from "./outputChannel.js"
 import * as pattern_ from "./outputPattern.js"
@@ -542,20 +542,40 @@ const closeStdin = (proc: Process): Effect.Effect<void, StateError> =>
     return proc.spawned.closeStdin
   })
 
-/** Holds the pipe's one reader slot for the duration of `use`. */
+/**
+ * Holds the reader slot of each pipe in `sources` for the current scope. Refused (`StateError`) after the release,
+ * for a pipe that is not captured, and while another reader holds one of them.
+ */
+const holdPipes = (
+  proc: Process,
+  sources: ReadonlyArray<OutputPattern.Source>,
+  operation: string
+): Effect.Effect<Array<OutputChannel>, StateError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.suspend((): Effect.Effect<Array<OutputChannel>, StateError> => {
+      if (proc.released) return Effect.fail(proc.stateError("Released", operation))
+      const channels: Array<OutputChannel> = []
+      for (const source of sources) {
+        const channel = proc[source]
+        if (channel === undefined) return Effect.fail(proc.stateError("NotPiped", operation))
+        channels.push(channel)
+      }
+      const held = channels.filter((channel) => channel.acquire(operation))
+      if (held.length === channels.length) return Effect.succeed(channels)
+      held.forEach((channel) => channel.releaseReader())
+      return Effect.fail(proc.stateError("ConcurrentRead", operation))
+    }),
+    (channels) => Effect.sync(() => channels.forEach((channel) => channel.releaseReader()))
+  )
+
+/** Holds one pipe's reader slot for the duration of `use`. */
 const withReader = <A, E, R>(
   proc: Process,
-  name: "stdout" | "stderr",
+  name: OutputPattern.Source,
   operation: string,
   use: (channel: OutputChannel) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | StateError, R> =>
-  Effect.suspend((): Effect.Effect<A, E | StateError, R> => {
-    const channel = proc[name]
-    if (proc.released) return Effect.fail(proc.stateError("Released", operation))
-    if (channel === undefined) return Effect.fail(proc.stateError("NotPiped", operation))
-    if (!channel.acquire(operation)) return Effect.fail(proc.stateError("ConcurrentRead", operation))
-    return Effect.ensuring(use(channel), Effect.sync(() => channel.releaseReader()))
-  })
+  Effect.scoped(Effect.flatMap(holdPipes(proc, [name], operation), ([channel]) => use(channel!)))
 
 /** Waits until `take` yields, or fails when the output ended with nothing for it. */
 const takeNext = <A>(
@@ -623,26 +643,16 @@ const pipeStream = <A>(
   take: (channel: OutputChannel) => A | undefined
 ): Stream.Stream<A, StateError> =>
   Stream.unwrapScoped(
-    Effect.acquireRelease(
-      Effect.suspend(() => {
-        const channel = proc[name]
-        if (proc.released) return Effect.fail(proc.stateError("Released", operation))
-        if (channel === undefined) return Effect.fail(proc.stateError("NotPiped", operation))
-        if (!channel.acquire(operation)) return Effect.fail(proc.stateError("ConcurrentRead", operation))
-        return Effect.succeed(channel)
-      }),
-      (channel) => Effect.sync(() => channel.releaseReader())
-    ).pipe(Effect.map((channel) =>
+    Effect.map(holdPipes(proc, [name], operation), ([channel]) =>
       Stream.repeatEffectOption(Effect.gen(function*() {
         for (;;) {
-          const version = channel.currentVersion
-          const item = take(channel)
+          const version = channel!.currentVersion
+          const item = take(channel!)
           if (item !== undefined) return item
-          if (channel.exhausted || proc.released) return yield* Effect.fail(Option.none())
-          yield* channel.awaitChange(version)
+          if (channel!.exhausted || proc.released) return yield* Effect.fail(Option.none())
+          yield* channel!.awaitChange(version)
         }
-      }))
-    ))
+      })))
   )
 
 // One element per pull: a downstream `take` or `takeUntil` drops the rest of a chunk, and the next reader must get it.
@@ -685,21 +695,10 @@ export const matchPattern = <A>(
   matcher: OutputPattern.Matcher<A>,
   operation: string
 ): Effect.Effect<A, ProcessError | StateError> =>
-  Effect.suspend((): Effect.Effect<A, ProcessError | StateError> => {
-    if (proc.released) return Effect.fail(proc.stateError("Released", operation))
-    const pipes: Array<readonly [OutputPattern.Source, OutputChannel]> = []
-    for (const source of pattern.sources) {
-      const channel = proc[source]
-      if (channel === undefined) return Effect.fail(proc.stateError("NotPiped", operation))
-      pipes.push([source, channel])
-    }
-    const held = pipes.filter(([, channel]) => channel.acquire(operation))
-    const release = Effect.sync(() => held.forEach(([, channel]) => channel.releaseReader()))
-    if (held.length < pipes.length) {
-      return Effect.zipRight(release, Effect.fail(proc.stateError("ConcurrentRead", operation)))
-    }
-    return Effect.ensuring(matchOutput(proc, pipes, matcher), release)
-  })
+  Effect.scoped(Effect.flatMap(
+    holdPipes(proc, pattern.sources, operation),
+    (channels) => matchOutput(proc, channels.map((channel, i) => [pattern.sources[i]!, channel] as const), matcher)
+  ))
 
 /**
  * Feeds the matcher every piece of unread output once, in order, and puts back what follows the match. When the
@@ -933,7 +932,9 @@ export const run = (
     const limit = timeout === undefined ? undefined : yield* decodeDuration(argvOf(input), "timeout", timeout, 0)
     const proc = yield* makeProcess(input, {
       ...rest,
-      stdin: stdinInput === undefined ? "ignore" : "pipe",
+      // `input` is written then closed; a Command's own stdin (a Stream, or "inherit") is honoured; otherwise the
+      // child gets an empty stdin, so `cat` ends at once.
+      stdin: stdinInput !== undefined ? "pipe" : hasOwnStdin(input) ? undefined : "ignore",
       relayStderr: options.relayStderr ?? false
     })
     const started = yield* Clock.currentTimeMillis
