@@ -13,7 +13,8 @@ import type * as Layer from "effect/Layer"
 import * as internal from "./internal/nodeSpawner.js"
 
 /**
- * The Node.js implementation of the `ProcessSpawner` service.
+ * The Node.js implementation of the `ProcessSpawner` service. Every process group it starts is reported to a
+ * process-wide parent-death watchdog (see `NodeReaper`), started at the first launch.
  *
  * @example
  * import { Effect } from "effect"
@@ -26,6 +27,22 @@ import * as internal from "./internal/nodeSpawner.js"
  * @category constructors
  */
 export const spawner: ProcessSpawner.ProcessSpawnerService = internal.spawner
+
+/**
+ * The Node.js `ProcessSpawner` without the parent-death watchdog: if this process dies without running its
+ * finalizers (SIGKILL, a crash outside the runtime), the process groups it launched keep running.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { ProcessSpawner } from "@effect-process/core"
+ * import { NodeProcess } from "@effect-process/node"
+ *
+ * const program = Effect.provideService(Effect.void, ProcessSpawner.ProcessSpawner, NodeProcess.spawnerWithoutReaper)
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const spawnerWithoutReaper: ProcessSpawner.ProcessSpawnerService = internal.spawnerWithoutReaper
 
 /**
  * Provides the `ProcessSpawner` alone.
@@ -60,7 +77,8 @@ export const layerSpawner: Layer.Layer<ProcessSpawner.ProcessSpawner> = internal
 export const layerConnector: Layer.Layer<Readiness.Connector> = internal.layerConnector
 
 /**
- * Everything a Node program needs to launch processes: the `ProcessSpawner`, the TCP `Connector` for
+ * Everything a Node program needs to launch processes: the `ProcessSpawner` (with the process-wide parent-death
+ * watchdog, so that no child outlives this process even when it is SIGKILLed), the TCP `Connector` for
  * `Readiness.port`, and `@effect/platform`'s
  * `CommandExecutor`, `FileSystem` and `Path` from `@effect/platform-node`.
  *
@@ -81,6 +99,29 @@ export const layer: Layer.Layer<
   | FileSystem.FileSystem
   | Path.Path
 > = internal.layer
+
+/**
+ * `layer` without the parent-death watchdog: one process fewer, and no protection against the parent dying without
+ * running its finalizers. For environments that reap on their own (a container whose init kills the whole cgroup)
+ * or that forbid extra processes.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { ManagedProcess } from "@effect-process/core"
+ * import { NodeProcess } from "@effect-process/node"
+ *
+ * const program = ManagedProcess.run(["true"]).pipe(Effect.provide(NodeProcess.layerWithoutReaper))
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWithoutReaper: Layer.Layer<
+  | ProcessSpawner.ProcessSpawner
+  | Readiness.Connector
+  | CommandExecutor.CommandExecutor
+  | FileSystem.FileSystem
+  | Path.Path
+> = internal.layerWithoutReaper
 
 /**
  * Whether any member of process group `pgid` is alive; zombies (exited, not yet reaped) do not count. On Linux this

@@ -6,6 +6,7 @@ import * as Layer from "effect/Layer"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
+import { sharedHooks } from "./watchdog.js"
 
 type SpawnRequest = ProcessSpawner.SpawnRequest
 type SpawnedProcessError = ProcessSpawner.SpawnedProcessError
@@ -77,7 +78,20 @@ const spawnFailed = (request: SpawnRequest, error: unknown): ProcessError => {
   return new ProcessError({ reason: "SpawnFailed", command: request.command, errno, detail, cause: error })
 }
 
-const spawn = (
+/**
+ * Observers of the process groups a spawner starts (the parent-death reaper uses them). `onLaunch` is called as soon
+ * as the operating system has started the group leader; `onRelease` once, when the release closes the pipes (the
+ * group is gone by then, or was given up on). Both are called synchronously and must not throw.
+ *
+ * @internal
+ */
+export interface SpawnerHooks {
+  readonly onLaunch?: ((pgid: number) => void) | undefined
+  readonly onRelease?: ((pgid: number) => void) | undefined
+}
+
+const spawn = (hooks: SpawnerHooks) =>
+(
   request: SpawnRequest,
   listeners: ProcessSpawner.SpawnListeners
 ): Effect.Effect<ProcessSpawner.SpawnedProcess, ProcessError> =>
@@ -96,6 +110,8 @@ const spawn = (
       resume(Effect.fail(spawnFailed(request, error)))
       return
     }
+    // A pid means the program was started (libuv reports exec failures synchronously, without one).
+    if (child.pid !== undefined) hooks.onLaunch?.(child.pid)
     let spawned = false
     child.on("error", (error) => {
       // Before "spawn" this is the spawn failure; afterwards (a failed kill) the handle reports errors itself.
@@ -123,12 +139,13 @@ const spawn = (
     child.once("spawn", () => {
       if (spawned) return
       spawned = true
-      resume(Effect.succeed(makeSpawned(child)))
+      resume(Effect.succeed(makeSpawned(child, hooks)))
     })
   })
 
-const makeSpawned = (child: ChildProcess.ChildProcess): ProcessSpawner.SpawnedProcess => {
+const makeSpawned = (child: ChildProcess.ChildProcess, hooks: SpawnerHooks): ProcessSpawner.SpawnedProcess => {
   const pid = child.pid!
+  let released = false
   const { stderr, stdin, stdout } = child
   const pipe = (name: "stdout" | "stderr") => name === "stdout" ? stdout : stderr
   return {
@@ -173,17 +190,44 @@ const makeSpawned = (child: ChildProcess.ChildProcess): ProcessSpawner.SpawnedPr
       stdout?.destroy()
       stderr?.destroy()
       stdin?.destroy()
+      if (!released) {
+        released = true
+        hooks.onRelease?.(pid)
+      }
     })
   }
 }
 
+/**
+ * A spawner that tells `hooks` about every process group it starts and releases.
+ *
+ * @internal
+ */
+export const makeSpawner = (hooks: SpawnerHooks = {}): ProcessSpawner.ProcessSpawnerService => ({
+  spawn: spawn(hooks)
+})
+
+/**
+ * The default spawner: every group is reported to the process-wide watchdog, so that it is terminated even if this
+ * process dies without running its finalizers.
+ *
+ * @internal
+ */
+export const spawner: ProcessSpawner.ProcessSpawnerService = makeSpawner(sharedHooks)
+
 /** @internal */
-export const spawner: ProcessSpawner.ProcessSpawnerService = { spawn }
+export const spawnerWithoutReaper: ProcessSpawner.ProcessSpawnerService = makeSpawner()
 
 /** @internal */
 export const layerSpawner: Layer.Layer<ProcessSpawner.ProcessSpawner> = Layer.succeed(
   ProcessSpawner.ProcessSpawner,
   spawner
+)
+
+/** @internal */
+export const layerSpawnerWithoutReaper: Layer.Layer<ProcessSpawner.ProcessSpawner> = Layer.succeed(
+  ProcessSpawner.ProcessSpawner,
+  spawnerWithoutReaper
 )
 
 /**
@@ -215,3 +259,6 @@ export const layerConnector: Layer.Layer<Readiness.Connector> = Layer.succeed(Re
 
 /** @internal */
 export const layer = Layer.mergeAll(layerSpawner, layerConnector, NodeContext.layer)
+
+/** @internal */
+export const layerWithoutReaper = Layer.mergeAll(layerSpawnerWithoutReaper, layerConnector, NodeContext.layer)

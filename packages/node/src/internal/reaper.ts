@@ -1,0 +1,130 @@
+/**
+ * The parent-death reaper with its own watchdog (see `watchdog.ts`), for the lifetime of a scope: configurable grace
+ * and `PR_SET_PDEATHSIG` for the direct child. `NodeProcess.layer` uses the process-wide watchdog instead.
+ */
+import { ProcessError, ProcessSpawner } from "@effect-process/core"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import * as nodeSpawner from "./nodeSpawner.js"
+import { DEFAULT_GRACE, startWatchdog } from "./watchdog.js"
+
+/** @internal */
+export interface ReaperOptions {
+  readonly grace?: Duration.DurationInput | undefined
+  readonly pdeathsig?: boolean | undefined
+  readonly shell?: string | undefined
+}
+
+/** @internal */
+export interface Reaper {
+  readonly watchdogPid: number | undefined
+  readonly spawner: ProcessSpawner.ProcessSpawnerService
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// PR_SET_PDEATHSIG, through `setpriv --pdeathsig` (util-linux), for the direct child
+// -----------------------------------------------------------------------------------------------------------------
+
+const isExecutableFile = (file: string): boolean => {
+  try {
+    Fs.accessSync(file, Fs.constants.X_OK)
+    return Fs.statSync(file).isFile()
+  } catch {
+    return false
+  }
+}
+
+const findExecutable = (program: string, pathVariable: string | undefined, cwd: string | undefined) => {
+  if (program.includes("/")) {
+    const file = Path.resolve(cwd ?? process.cwd(), program)
+    return isExecutableFile(file) ? file : undefined
+  }
+  for (const dir of (pathVariable ?? "").split(Path.delimiter)) {
+    if (dir === "") continue
+    const file = Path.join(dir, program)
+    if (isExecutableFile(file)) return file
+  }
+  return undefined
+}
+
+let setprivPath: string | null | undefined
+
+const setpriv = (): string | undefined => {
+  if (setprivPath === undefined) {
+    setprivPath = process.platform === "linux" ? findExecutable("setpriv", process.env.PATH, undefined) ?? null : null
+  }
+  return setprivPath ?? undefined
+}
+
+/**
+ * Prefixes the command with `setpriv --pdeathsig SIGTERM --`, when setpriv exists and the program can be found:
+ * a program that cannot be started is spawned as is, so that the failure stays a `SpawnFailed` with its errno
+ * rather than setpriv's exit code 127.
+ */
+const withPdeathsig = (request: ProcessSpawner.SpawnRequest): ProcessSpawner.SpawnRequest => {
+  const tool = setpriv()
+  if (tool === undefined) return request
+  const env = ProcessSpawner.resolveEnvironment(process.env, request.env)
+  if (findExecutable(request.command[0]!, env.PATH, request.cwd) === undefined) return request
+  return { ...request, command: [tool, "--pdeathsig", "SIGTERM", "--", ...request.command] }
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// The reaper
+// -----------------------------------------------------------------------------------------------------------------
+
+/** @internal */
+export const make = (options: ReaperOptions = {}): Effect.Effect<Reaper, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const grace = Duration.decode(options.grace ?? DEFAULT_GRACE)
+    const watchdog = yield* Effect.acquireRelease(
+      startWatchdog(options.shell ?? "/bin/sh", grace).pipe(
+        Effect.tapError((error) =>
+          Effect.logWarning(`parent-death reaper disabled: ${error.message}`).pipe(
+            Effect.annotateLogs({ module: "NodeReaper" })
+          )
+        ),
+        Effect.option
+      ),
+      (watchdog) => watchdog._tag === "Some" ? watchdog.value.stop : Effect.void
+    )
+    const base = watchdog._tag === "Some"
+      ? nodeSpawner.makeSpawner({
+        onLaunch: (pgid) => watchdog.value.send(`+${pgid}\n`),
+        onRelease: (pgid) => watchdog.value.send(`-${pgid}\n`)
+      })
+      : nodeSpawner.makeSpawner()
+    const spawner: ProcessSpawner.ProcessSpawnerService = options.pdeathsig === true
+      ? {
+        spawn: (request, listeners) =>
+          base.spawn(withPdeathsig(request), listeners).pipe(
+            Effect.mapError((error) =>
+              new ProcessError({
+                reason: error.reason,
+                command: request.command,
+                errno: error.errno,
+                detail: error.detail,
+                cause: error.cause
+              })
+            )
+          )
+      }
+      : base
+    return { watchdogPid: watchdog._tag === "Some" ? watchdog.value.pid : undefined, spawner }
+  })
+
+/** @internal */
+export const layerSpawner = (options?: ReaperOptions): Layer.Layer<ProcessSpawner.ProcessSpawner> =>
+  Layer.scoped(ProcessSpawner.ProcessSpawner, Effect.map(make(options), (reaper) => reaper.spawner))
+
+/** @internal */
+export const layerWith = (options: ReaperOptions) =>
+  Layer.mergeAll(layerSpawner(options), nodeSpawner.layerConnector, NodeContext.layer)
+
+/** @internal */
+export const layer = layerWith({})
