@@ -609,31 +609,33 @@ const timeoutError = (
   extra: { readonly seen?: string; readonly expected?: string } = {}
 ) => new TimeoutError({ reason, command: proc.command, pid: proc.pid, timeout, ...extra, ...proc.tails() })
 
-const readLineImpl = (
+/** A read of the next item of stdout (a line, a character), with its timeout. */
+const readNext = (
   proc: Process,
-  options: ManagedProcess.ReadOptions | undefined
+  options: ManagedProcess.ReadOptions | undefined,
+  reason: "ReadLine" | "ReadChar",
+  defaultTimeout: Duration.DurationInput,
+  take: (channel: OutputChannel) => string | undefined
 ): Effect.Effect<string, ProcessError | StateError | TimeoutError> =>
   Effect.flatMap(
-    decodeDuration(proc.command, "timeout", options?.timeout, DEFAULT_READLINE_TIMEOUT),
+    decodeDuration(proc.command, "timeout", options?.timeout, defaultTimeout),
     (timeout) =>
-      withReader(proc, "stdout", "readLine", (channel) =>
-        takeNext(proc, channel, () => channel.takeLine()).pipe(
-          Effect.timeoutFail({ duration: timeout, onTimeout: () => timeoutError(proc, "ReadLine", timeout) })
-        ))
+      withReader(proc, "stdout", reason === "ReadLine" ? "readLine" : "readChar", (channel) =>
+        takeNext(proc, channel, () =>
+          take(channel)).pipe(
+            Effect.timeoutFail({
+              duration: timeout,
+              onTimeout: () =>
+                timeoutError(proc, reason, timeout)
+            })
+          ))
   )
 
-const readCharImpl = (
-  proc: Process,
-  options: ManagedProcess.ReadOptions | undefined
-): Effect.Effect<string, ProcessError | StateError | TimeoutError> =>
-  Effect.flatMap(
-    decodeDuration(proc.command, "timeout", options?.timeout, DEFAULT_READCHAR_TIMEOUT),
-    (timeout) =>
-      withReader(proc, "stdout", "readChar", (channel) =>
-        takeNext(proc, channel, () => channel.takeChar()).pipe(
-          Effect.timeoutFail({ duration: timeout, onTimeout: () => timeoutError(proc, "ReadChar", timeout) })
-        ))
-  )
+const readLineImpl = (proc: Process, options: ManagedProcess.ReadOptions | undefined) =>
+  readNext(proc, options, "ReadLine", DEFAULT_READLINE_TIMEOUT, (channel) => channel.takeLine())
+
+const readCharImpl = (proc: Process, options: ManagedProcess.ReadOptions | undefined) =>
+  readNext(proc, options, "ReadChar", DEFAULT_READCHAR_TIMEOUT, (channel) => channel.takeChar())
 
 /** A stream of the pipe's unread output; it holds the reader slot while it runs. */
 const pipeStream = <A>(

@@ -259,14 +259,27 @@ const union = (patterns: ReadonlyArray<OutputPattern.OutputPattern<unknown>>): R
   (["stdout", "stderr"] as const).filter((source) => patterns.some((pattern) => pattern.sources.includes(source)))
 
 /**
- * Feeds `text` to every matcher still undecided and returns the decision that comes first in the text (a failure
- * wins a tie), or `undefined`. `decided` collects every decision made in this piece, by index.
+ * A matcher over several: feeds every piece to each child still undecided and lets `decide` turn their decisions in
+ * this piece (by index, `undefined` for no decision) into the composite's decision.
  */
-const feedAll = (
-  matchers: ReadonlyArray<OutputPattern.Matcher<unknown> | undefined>,
-  feed: (matcher: OutputPattern.Matcher<unknown>) => Decision<unknown> | undefined
-): Array<Decision<unknown> | undefined> => matchers.map((matcher) => matcher === undefined ? undefined : feed(matcher))
+const composite = (
+  matchers: Array<OutputPattern.Matcher<unknown> | undefined>,
+  decide: (decisions: ReadonlyArray<Decision<unknown> | undefined>) => Decision<any> | undefined
+): OutputPattern.Matcher<any> => {
+  const seen = new SeenText()
+  const feedAll = (feed: (matcher: OutputPattern.Matcher<unknown>) => Decision<unknown> | undefined) =>
+    decide(matchers.map((matcher) => matcher === undefined ? undefined : feed(matcher)))
+  return {
+    feed: (text, source) => {
+      seen.append(text)
+      return feedAll((matcher) => matcher.feed(text, source))
+    },
+    finish: (source) => feedAll((matcher) => matcher.finish(source)),
+    seen: () => seen.value
+  }
+}
 
+/** The index of the decision that comes first in the text (a failure wins a tie), or -1. */
 const earliest = (decisions: ReadonlyArray<Decision<unknown> | undefined>): number => {
   let best = -1
   for (let i = 0; i < decisions.length; i++) {
@@ -288,22 +301,11 @@ export const any = <const Patterns extends ReadonlyArray<OutputPattern.OutputPat
   make({
     description: `any of (${patterns.map((pattern) => pattern.description).join(", ")})`,
     sources: union(patterns),
-    matcher: () => {
-      const matchers = patterns.map((pattern) => pattern.matcher())
-      const seen = new SeenText()
-      const decide = (decisions: ReadonlyArray<Decision<unknown> | undefined>) => {
+    matcher: () =>
+      composite(patterns.map((pattern) => pattern.matcher()), (decisions) => {
         const index = earliest(decisions)
-        return index < 0 ? undefined : (decisions[index] as Decision<any>)
-      }
-      return {
-        feed: (text, source) => {
-          seen.append(text)
-          return decide(feedAll(matchers, (matcher) => matcher.feed(text, source)))
-        },
-        finish: (source) => decide(feedAll(matchers, (matcher) => matcher.finish(source))),
-        seen: () => seen.value
-      }
-    },
+        return index < 0 ? undefined : decisions[index]
+      }),
     withSource: (source) => any(...patterns.map((pattern) => fromSource(pattern, source)))
   })
 
@@ -318,28 +320,19 @@ export const all = <const Patterns extends ReadonlyArray<OutputPattern.OutputPat
       const matchers: Array<OutputPattern.Matcher<unknown> | undefined> = patterns.map((pattern) => pattern.matcher())
       const values: Array<unknown> = patterns.map(() => undefined)
       let remaining = patterns.length
-      const seen = new SeenText()
-      const decide = (decisions: ReadonlyArray<Decision<unknown> | undefined>): Decision<any> | undefined => {
+      return composite(matchers, (decisions) => {
         let consumed = 0
         for (let i = 0; i < decisions.length; i++) {
           const decision = decisions[i]
           if (decision === undefined) continue
           if (decision._tag === "Failed") return decision
           values[i] = decision.value
-          matchers[i] = undefined
+          matchers[i] = undefined // decided: no longer fed
           remaining--
           consumed = Math.max(consumed, decision.consumed)
         }
         return remaining === 0 ? { _tag: "Matched", value: values, consumed } : undefined
-      }
-      return {
-        feed: (text, source) => {
-          seen.append(text)
-          return decide(feedAll(matchers, (matcher) => matcher.feed(text, source)))
-        },
-        finish: (source) => decide(feedAll(matchers, (matcher) => matcher.finish(source))),
-        seen: () => seen.value
-      }
+      })
     },
     withSource: (source) => all(...patterns.map((pattern) => fromSource(pattern, source)))
   }) as any
