@@ -13,6 +13,20 @@ import type * as Layer from "effect/Layer"
 import * as internal from "./internal/nodeSpawner.js"
 
 /**
+ * What the Node layers provide: the `ProcessSpawner`, the TCP `Connector` for `Readiness.port`, and
+ * `@effect/platform`'s `CommandExecutor`, `FileSystem` and `Path`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Services =
+  | ProcessSpawner.ProcessSpawner
+  | Readiness.Connector
+  | CommandExecutor.CommandExecutor
+  | FileSystem.FileSystem
+  | Path.Path
+
+/**
  * The Node.js implementation of the `ProcessSpawner` service. Every process group it starts is reported to a
  * process-wide parent-death watchdog (see `NodeReaper`), started at the first launch.
  *
@@ -92,13 +106,7 @@ export const layerConnector: Layer.Layer<Readiness.Connector> = internal.layerCo
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<
-  | ProcessSpawner.ProcessSpawner
-  | Readiness.Connector
-  | CommandExecutor.CommandExecutor
-  | FileSystem.FileSystem
-  | Path.Path
-> = internal.layer
+export const layer: Layer.Layer<Services> = internal.layer
 
 /**
  * `layer` without the parent-death watchdog: one process fewer, and no protection against the parent dying without
@@ -115,13 +123,7 @@ export const layer: Layer.Layer<
  * @since 0.1.0
  * @category layers
  */
-export const layerWithoutReaper: Layer.Layer<
-  | ProcessSpawner.ProcessSpawner
-  | Readiness.Connector
-  | CommandExecutor.CommandExecutor
-  | FileSystem.FileSystem
-  | Path.Path
-> = internal.layerWithoutReaper
+export const layerWithoutReaper: Layer.Layer<Services> = internal.layerWithoutReaper
 
 /**
  * Whether any member of process group `pgid` is alive; zombies (exited, not yet reaped) do not count. On Linux this

@@ -27,15 +27,13 @@
  *
  * @since 0.1.0
  */
-import type { ProcessSpawner, Readiness } from "@effect-process/core"
-import type * as CommandExecutor from "@effect/platform/CommandExecutor"
-import type * as FileSystem from "@effect/platform/FileSystem"
-import type * as Path from "@effect/platform/Path"
+import type { ProcessSpawner } from "@effect-process/core"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as internal from "./internal/reaper.js"
+import type * as NodeProcess from "./NodeProcess.js"
 
 /**
  * @since 0.1.0
@@ -127,13 +125,7 @@ export const layerSpawner: (options?: Options) => Layer.Layer<ProcessSpawner.Pro
  * @since 0.1.0
  * @category layers
  */
-export const layerWith: (options: Options) => Layer.Layer<
-  | ProcessSpawner.ProcessSpawner
-  | Readiness.Connector
-  | CommandExecutor.CommandExecutor
-  | FileSystem.FileSystem
-  | Path.Path
-> = internal.layerWith
+export const layerWith: (options: Options) => Layer.Layer<NodeProcess.Services> = internal.layerWith
 
 /**
  * `NodeProcess.layer` with a watchdog of its own for the lifetime of the layer, instead of the process-wide one:
@@ -155,10 +147,4 @@ export const layerWith: (options: Options) => Layer.Layer<
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<
-  | ProcessSpawner.ProcessSpawner
-  | Readiness.Connector
-  | CommandExecutor.CommandExecutor
-  | FileSystem.FileSystem
-  | Path.Path
-> = internal.layer
+export const layer: Layer.Layer<NodeProcess.Services> = internal.layer

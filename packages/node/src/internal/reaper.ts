@@ -10,21 +10,11 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import type * as NodeReaper from "../NodeReaper.js"
 import * as nodeSpawner from "./nodeSpawner.js"
 import { DEFAULT_GRACE, startWatchdog } from "./watchdog.js"
 
-/** @internal */
-export interface ReaperOptions {
-  readonly grace?: Duration.DurationInput | undefined
-  readonly pdeathsig?: boolean | undefined
-  readonly shell?: string | undefined
-}
-
-/** @internal */
-export interface Reaper {
-  readonly watchdogPid: number | undefined
-  readonly spawner: ProcessSpawner.ProcessSpawnerService
-}
+type ReaperOptions = NodeReaper.Options
 
 // -----------------------------------------------------------------------------------------------------------------
 // PR_SET_PDEATHSIG, through `setpriv --pdeathsig` (util-linux), for the direct child
@@ -79,7 +69,7 @@ const withPdeathsig = (request: ProcessSpawner.SpawnRequest): ProcessSpawner.Spa
 // -----------------------------------------------------------------------------------------------------------------
 
 /** @internal */
-export const make = (options: ReaperOptions = {}): Effect.Effect<Reaper, never, Scope.Scope> =>
+export const make = (options: ReaperOptions = {}): Effect.Effect<NodeReaper.Reaper, never, Scope.Scope> =>
   Effect.gen(function*() {
     const grace = Duration.decode(options.grace ?? DEFAULT_GRACE)
     const watchdog = yield* Effect.acquireRelease(
