@@ -13,6 +13,7 @@ import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as LogLevel from "effect/LogLevel"
+import type { Pipeable } from "effect/Pipeable"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
@@ -160,7 +161,7 @@ export type TerminateOutcome =
  * @since 0.1.0
  * @category models
  */
-export interface ManagedProcess<out Ready = void> {
+export interface ManagedProcess<out Ready = void> extends Pipeable {
   readonly [TypeId]: TypeId
   /** The value readiness yielded (e.g. the port a server announced); `undefined` without readiness. */
   readonly ready: Ready
