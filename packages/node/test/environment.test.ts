@@ -1,7 +1,7 @@
-import * as fs from "node:fs"
 import { ManagedProcess } from "@effect-process/core"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Stream } from "effect"
+import * as fs from "node:fs"
 import type { Tracker } from "./harness.js"
 import { noSurvivors } from "./harness.js"
 import { MARKER_VARIABLE, nodeEval, tempDir } from "./utils.js"

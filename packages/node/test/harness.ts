@@ -4,9 +4,28 @@
  */
 import type { ManagedProcess, ProcessSpawner } from "@effect-process/core"
 import { NodeProcess } from "@effect-process/node"
+import { afterAll } from "@effect/vitest"
 import type { Duration, Scope } from "effect"
 import { Effect } from "effect"
-import { expectGone, markerEnv, newMarker } from "./utils.js"
+import { expectGone, markedProcesses, markerEnv, newMarker } from "./utils.js"
+
+/** Every marker handed out in this test file. */
+const allMarkers: Array<string> = []
+
+// A safety net for tests that did not get to their own check (a vitest timeout abandons the Effect): whatever still
+// carries a marker of this file is killed, so it cannot disturb the other files or outlive the run.
+afterAll(() => {
+  for (const marker of allMarkers) {
+    for (const pid of markedProcesses(marker)) {
+      console.warn(`killing leftover test process ${pid}`)
+      try {
+        process.kill(pid, "SIGKILL")
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+})
 
 export interface Tracker {
   /** A unique marker; every process a test starts should carry `env` so that `noSurvivors` can find it. */
@@ -23,6 +42,7 @@ export interface Tracker {
 
 export const makeTracker = (): Tracker => {
   const marker = newMarker()
+  allMarkers.push(marker)
   const pids: Array<number> = []
   return {
     marker,
@@ -41,22 +61,23 @@ export const makeTracker = (): Tracker => {
 /**
  * Runs `body` in a scope with the Node layer, then checks (within `within`) that every tracked pid is dead, every
  * tracked process group is empty, and no process carries the tracker's marker.
+ *
+ * The body, release included, gets `deadline`: a release that hangs fails the test with a clear message instead of
+ * running into the vitest timeout (the hung fiber is left behind, disconnected).
  */
 export const noSurvivors = <A, E>(
   body: (t: Tracker) => Effect.Effect<A, E, Scope.Scope | ProcessSpawner.ProcessSpawner>,
-  within: Duration.DurationInput = "3 seconds"
+  within: Duration.DurationInput = "3 seconds",
+  deadline: Duration.DurationInput = "40 seconds"
 ): Effect.Effect<A, E | Error> => {
   const t = makeTracker()
   return Effect.scoped(body(t)).pipe(
+    Effect.disconnect,
+    Effect.timeoutFail({
+      duration: deadline,
+      onTimeout: () => new Error("the test body, release included, did not finish in time: something hangs")
+    }),
     Effect.ensuring(Effect.orDie(Effect.suspend(() => expectGone(t.pids, t.pids, within, [t.marker])))),
     Effect.provide(NodeProcess.layer)
   )
 }
-
-/** Like `noSurvivors`, for a body that does not need its own scope. */
-export const checkAfter = <A, E>(
-  t: Tracker,
-  within: Duration.DurationInput = "3 seconds"
-) =>
-(self: Effect.Effect<A, E>): Effect.Effect<A, E | Error> =>
-  Effect.zipLeft(self, Effect.suspend(() => expectGone(t.pids, t.pids, within, [t.marker])))

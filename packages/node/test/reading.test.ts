@@ -1,7 +1,7 @@
 import { ManagedProcess } from "@effect-process/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Stream } from "effect"
-import { assertProcessError, assertTimeoutError } from "./assertions.js"
+import { assertProcessError, assertStateError, assertTimeoutError } from "./assertions.js"
 import { noSurvivors } from "./harness.js"
 import { nodeEval, nodeFixture, timed } from "./utils.js"
 
@@ -114,6 +114,18 @@ describe("readLine", () => {
       })
     ))
 
+  it.live("stdout: \"ignore\" refuses reads with StateError NotPiped", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const proc = t.track(
+          yield* ManagedProcess.make(["sh", "-c", "echo hi; sleep 1000"], { env: t.env, stdout: "ignore" })
+        )
+        assertStateError(yield* Effect.flip(proc.readLine({ timeout: "1 second" })), "NotPiped")
+        assertStateError(yield* Effect.flip(proc.readChar({ timeout: "1 second" })), "NotPiped")
+        assertStateError(yield* Effect.flip(Stream.runDrain(proc.stdout)), "NotPiped")
+      })
+    ))
+
   it.live("data-first form ManagedProcess.readLine(proc, options)", () =>
     noSurvivors((t) =>
       Effect.gen(function*() {
@@ -175,7 +187,9 @@ describe("readChar", () => {
   it.live("a timed-out readChar loses nothing", () =>
     noSurvivors((t) =>
       Effect.gen(function*() {
-        const proc = t.track(yield* ManagedProcess.make(["sh", "-c", "sleep 0.8; printf xy; sleep 1000"], { env: t.env }))
+        const proc = t.track(
+          yield* ManagedProcess.make(["sh", "-c", "sleep 0.8; printf xy; sleep 1000"], { env: t.env })
+        )
         assertTimeoutError(yield* Effect.flip(proc.readChar({ timeout: "200 millis" })), "ReadChar")
         expect(yield* proc.readChar({ timeout: "10 seconds" })).toBe("x")
         expect(yield* proc.readChar({ timeout: "5 seconds" })).toBe("y")
@@ -189,7 +203,9 @@ describe("a multi-byte character split across chunks", () => {
   it.live("readChar gets it whole", () =>
     noSurvivors((t) =>
       Effect.gen(function*() {
-        const proc = t.track(yield* ManagedProcess.make(nodeFixture("split-utf8.js", "é😀!", "1", "3", "5"), { env: t.env }))
+        const proc = t.track(
+          yield* ManagedProcess.make(nodeFixture("split-utf8.js", "é😀!", "1", "3", "5"), { env: t.env })
+        )
         expect(yield* proc.readChar({ timeout: "5 seconds" })).toBe("é")
         expect(yield* proc.readChar({ timeout: "5 seconds" })).toBe("😀")
         expect(yield* proc.readChar({ timeout: "5 seconds" })).toBe("!")

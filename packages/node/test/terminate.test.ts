@@ -1,7 +1,7 @@
-import * as path from "node:path"
 import { ManagedProcess } from "@effect-process/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
+import * as path from "node:path"
 import { noSurvivors } from "./harness.js"
 import {
   awaitGroupSize,
@@ -12,6 +12,7 @@ import {
   nodeFixture,
   parsePids,
   readFileIfExists,
+  readStat,
   tempDir,
   timed
 } from "./utils.js"
@@ -110,6 +111,22 @@ describe("terminate", () => {
       })
     ))
 
+  it.live("a stopped process is continued so that it can act on the signal", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const proc = t.track(
+          yield* ManagedProcess.make(["sleep", "1000"], { env: t.env, terminate: { timeout: "5 seconds" } })
+        )
+        yield* proc.kill("SIGSTOP")
+        yield* Effect.sleep("100 millis")
+        expect(readStat(proc.pid)?.state).toBe("T")
+        const [outcome, elapsed] = yield* timed(proc.terminate())
+        expect(outcome._tag).toBe("Exited")
+        expect(outcome.exit?.signal).toBe("SIGTERM")
+        expect(elapsed).toBeLessThan(3000)
+      })
+    ))
+
   it.live("terminate runs once: later calls get the same outcome", () =>
     noSurvivors((t) =>
       Effect.gen(function*() {
@@ -164,6 +181,30 @@ describe("the release cleans up the whole process group", () => {
         }))
         expect(members.length).toBe(3)
         yield* expectGone(members, [], "3 seconds")
+      })
+    ))
+
+  it.live("the release of a group that dies on SIGTERM is prompt: zombies left to PID 1 are not waited for", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const [members, elapsed] = yield* Effect.gen(function*() {
+          const proc = t.track(
+            yield* ManagedProcess.make([fixture("parent-exits-early.sh")], {
+              env: t.env,
+              terminate: { timeout: "7 seconds" }
+            })
+          )
+          const [grandchild] = parsePids(yield* proc.readLine({ timeout: "10 seconds" }))
+          t.trackPids([grandchild!])
+          yield* proc.awaitExit.pipe(Effect.timeout("10 seconds"))
+          // the grandchild now belongs to PID 1, which may reap it late once it is killed
+          const members = yield* awaitGroupSize(proc.pid, 1)
+          const [outcome, elapsed] = yield* timed(proc.terminate())
+          expect(outcome._tag).toBe("Exited")
+          return [members, elapsed] as const
+        })
+        expect(members.length).toBe(1)
+        expect(elapsed).toBeLessThan(1500)
       })
     ))
 

@@ -2,12 +2,12 @@
  * Test helpers that do not depend on the library: process liveness and process groups read from `/proc`, fixtures,
  * markers to find every process a test started, and a logger that records what it is given.
  */
+import { Duration, Effect, HashMap, Layer, Logger, LogLevel } from "effect"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { Duration, Effect, HashMap, Layer, Logger, LogLevel } from "effect"
 
 // ---------------------------------------------------------------------------------------------------------------------
 // /proc
@@ -255,10 +255,10 @@ export interface LogEntry {
 
 const renderMessage = (message: unknown): string =>
   Array.isArray(message) ? message.map(renderMessage).join(" ") : typeof message === "string"
-  ? message
-  : typeof message === "object" && message !== null
-  ? safeJson(message)
-  : String(message)
+    ? message
+    : typeof message === "object" && message !== null
+    ? safeJson(message)
+    : String(message)
 
 const safeJson = (value: unknown): string => {
   try {

@@ -1,6 +1,6 @@
 import { ManagedProcess, OutputPattern } from "@effect-process/core"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Option } from "effect"
+import { Duration, Effect, Option, pipe } from "effect"
 import { assertProcessError, assertTimeoutError } from "./assertions.js"
 import { noSurvivors } from "./harness.js"
 import { nodeFixture, timed } from "./utils.js"
@@ -10,13 +10,17 @@ describe("waitForOutput", () => {
     noSurvivors((t) =>
       Effect.gen(function*() {
         const proc = t.track(
-          yield* ManagedProcess.make(nodeFixture("echo-lines.js", "starting", "server on port 8080", "ready to serve"), {
-            env: { ...t.env, DELAY_MS: "100" }
-          })
+          yield* ManagedProcess.make(
+            nodeFixture("echo-lines.js", "starting", "server on port 8080", "ready to serve"),
+            {
+              env: { ...t.env, DELAY_MS: "100" }
+            }
+          )
         )
         const seen = yield* proc.waitForOutput(["ready", "port"], { timeout: "10 seconds" })
         expect(seen).toContain("server on port 8080")
-        expect(seen.endsWith("ready")).toBe(true)
+        // through the end of the line that completed the match
+        expect(seen.endsWith("ready to serve\n")).toBe(true)
       })
     ))
 
@@ -39,7 +43,7 @@ describe("waitForOutput", () => {
             env: t.env
           })
         )
-        expect(yield* proc.waitForOutput(["ready"], { timeout: "10 seconds" })).toBe("ready")
+        expect(yield* proc.waitForOutput(["ready"], { timeout: "10 seconds" })).toBe("ready\n")
       })
     ))
 
@@ -84,6 +88,8 @@ describe("waitForOutput", () => {
         assertProcessError(error, "ExitedBeforeMatch")
         expect(error.exitCode).toBe(1)
         expect(error.pid).toBe(proc.pid)
+        expect(error.stderrTail).toContain("bad config")
+        expect(error.stdoutTail).toContain("starting")
         expect(elapsed).toBeLessThan(5000)
       })
     ))
@@ -138,7 +144,7 @@ describe("waitForOutput", () => {
       })
     ))
 
-  it.live("waitForOutput consumes up to the end of the match: readLine gets what follows", () =>
+  it.live("waitForOutput consumes through the line of the match: readLine gets the following line", () =>
     noSurvivors((t) =>
       Effect.gen(function*() {
         const proc = t.track(
@@ -146,9 +152,26 @@ describe("waitForOutput", () => {
             env: t.env
           })
         )
-        expect(yield* proc.waitForOutput(["ready"], { timeout: "10 seconds" })).toBe("before ready")
-        expect(yield* proc.readLine({ timeout: "5 seconds" })).toBe(" after")
+        expect(yield* proc.waitForOutput(["ready"], { timeout: "10 seconds" })).toBe("before ready after\n")
         expect(yield* proc.readLine({ timeout: "5 seconds" })).toBe("next line")
+      })
+    ))
+
+  it.live("a match in a line whose end has not arrived consumes what arrived; the next read gets the rest", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const proc = t.track(
+          yield* ManagedProcess.make([
+            "sh",
+            "-c",
+            "printf 'ready'; sleep 0.5; printf ' rest\\nnext\\n'; exec sleep 1000"
+          ], {
+            env: t.env
+          })
+        )
+        expect(yield* proc.waitForOutput(["ready"], { timeout: "10 seconds" })).toBe("ready")
+        expect(yield* proc.readLine({ timeout: "5 seconds" })).toBe(" rest")
+        expect(yield* proc.readLine({ timeout: "5 seconds" })).toBe("next")
       })
     ))
 
@@ -177,9 +200,8 @@ describe("waitForOutput", () => {
         )
         yield* proc.waitForOutput(["step 1"], { timeout: "10 seconds" })
         const second = yield* proc.waitForOutput(["step"], { timeout: "10 seconds" })
-        expect(second).not.toContain("1")
-        expect(second).toContain("step")
-        expect(yield* proc.readLine({ timeout: "5 seconds" })).toBe(" 2")
+        expect(second).toBe("step 2\n")
+        expect(yield* proc.readLine({ timeout: "5 seconds" })).toBe("step 3")
       })
     ))
 
@@ -187,7 +209,7 @@ describe("waitForOutput", () => {
     noSurvivors((t) =>
       Effect.gen(function*() {
         const proc = t.track(yield* ManagedProcess.make(["sh", "-c", "echo ready; sleep 1000"], { env: t.env }))
-        expect(yield* proc.pipe(ManagedProcess.waitForOutput(["ready"], { timeout: "10 seconds" }))).toBe("ready")
+        expect(yield* pipe(proc, ManagedProcess.waitForOutput(["ready"], { timeout: "10 seconds" }))).toBe("ready\n")
       })
     ))
 })

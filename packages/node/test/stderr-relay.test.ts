@@ -1,0 +1,125 @@
+import { ManagedProcess } from "@effect-process/core"
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Effect, Stream } from "effect"
+import { noSurvivors } from "./harness.js"
+import type { LogEntry } from "./utils.js"
+import { captureLogs, eventually, fixture } from "./utils.js"
+
+const relayed = (entries: ReadonlyArray<LogEntry>, text: string) => entries.filter((e) => e.message.includes(text))
+
+describe("stderr relay", () => {
+  it.live("each stderr line reaches the logger, annotated with pid and command", () => {
+    const logs = captureLogs()
+    return noSurvivors((t) =>
+      Effect.gen(function*() {
+        const command = [fixture("stderr-lines.sh"), "problem one", "problem two"]
+        const proc = t.track(yield* ManagedProcess.make(command, { env: t.env }))
+        yield* proc.awaitExit.pipe(Effect.timeout("10 seconds"))
+        yield* eventually("both lines in the log", () =>
+          relayed(logs.entries, "problem one").length > 0 && relayed(logs.entries, "problem two").length > 0
+            ? true
+            : undefined)
+        for (const text of ["problem one", "problem two"]) {
+          const entries = relayed(logs.entries, text)
+          expect(entries.length).toBe(1)
+          const entry = entries[0]!
+          expect(entry.message.trim()).toBe(text)
+          expect(entry.level).toBe("INFO")
+          expect(String(entry.annotations.pid)).toBe(String(proc.pid))
+          expect(entry.annotations).toHaveProperty("command")
+          expect(String(entry.annotations.command)).toContain("stderr-lines.sh")
+        }
+        // in order
+        const one = logs.entries.indexOf(relayed(logs.entries, "problem one")[0]!)
+        const two = logs.entries.indexOf(relayed(logs.entries, "problem two")[0]!)
+        expect(one).toBeLessThan(two)
+      })
+    ).pipe(Effect.provide(logs.layer))
+  })
+
+  it.live("relayStderr: false relays nothing", () => {
+    const logs = captureLogs()
+    return noSurvivors((t) =>
+      Effect.gen(function*() {
+        const proc = t.track(
+          yield* ManagedProcess.make([fixture("stderr-lines.sh"), "quiet problem"], { env: t.env, relayStderr: false })
+        )
+        yield* proc.awaitExit.pipe(Effect.timeout("10 seconds"))
+        yield* Effect.sleep("500 millis")
+        expect(relayed(logs.entries, "quiet problem")).toEqual([])
+        // it was written: stderr still has it
+        expect(yield* proc.stderrTail).toContain("quiet problem")
+      })
+    ).pipe(Effect.provide(logs.layer))
+  })
+
+  it.live("relayStderr takes a log level", () => {
+    const logs = captureLogs()
+    return noSurvivors((t) =>
+      Effect.gen(function*() {
+        const proc = t.track(
+          yield* ManagedProcess.make([fixture("stderr-lines.sh"), "a warning"], { env: t.env, relayStderr: "Warning" })
+        )
+        yield* proc.awaitExit.pipe(Effect.timeout("10 seconds"))
+        const entries = yield* eventually("the line in the log", () => {
+          const entries = relayed(logs.entries, "a warning")
+          return entries.length > 0 ? entries : undefined
+        })
+        expect(entries[0]!.level).toBe("WARN")
+      })
+    ).pipe(Effect.provide(logs.layer))
+  })
+
+  it.live("relaying does not consume: stderrLines still yields every line", () => {
+    const logs = captureLogs()
+    return noSurvivors((t) =>
+      Effect.gen(function*() {
+        const proc = t.track(
+          yield* ManagedProcess.make([fixture("stderr-lines.sh"), "line a", "line b", "line c"], { env: t.env })
+        )
+        const lines = yield* Stream.runCollect(proc.stderrLines).pipe(Effect.timeout("10 seconds"))
+        expect(Chunk.toReadonlyArray(lines)).toEqual(["line a", "line b", "line c"])
+        yield* eventually("the lines in the log", () => relayed(logs.entries, "line c").length > 0 ? true : undefined)
+        expect(relayed(logs.entries, "line a").length).toBe(1)
+      })
+    ).pipe(Effect.provide(logs.layer))
+  })
+
+  it.live("a partial last line and multi-byte text are relayed whole", () => {
+    const logs = captureLogs()
+    return noSurvivors((t) =>
+      Effect.gen(function*() {
+        const proc = t.track(
+          yield* ManagedProcess.make(["sh", "-c", "printf 'erreur: é😀\\nno newline at end' >&2"], { env: t.env })
+        )
+        yield* proc.awaitExit.pipe(Effect.timeout("10 seconds"))
+        yield* eventually("both lines in the log", () =>
+          relayed(logs.entries, "erreur").length > 0 && relayed(logs.entries, "no newline").length > 0
+            ? true
+            : undefined)
+        expect(relayed(logs.entries, "erreur")[0]!.message.trim()).toBe("erreur: é😀")
+        expect(relayed(logs.entries, "no newline")[0]!.message.trim()).toBe("no newline at end")
+      })
+    ).pipe(Effect.provide(logs.layer))
+  })
+
+  it.live("environment values never reach the logs", () => {
+    const logs = captureLogs()
+    const secret = "s3cr3t-value-that-must-not-be-logged"
+    return noSurvivors((t) =>
+      Effect.gen(function*() {
+        const proc = t.track(
+          yield* ManagedProcess.make(["sh", "-c", "echo starting >&2; exit 3"], {
+            env: { ...t.env, EP_TEST_SECRET: secret }
+          })
+        )
+        yield* proc.awaitExit.pipe(Effect.timeout("10 seconds"))
+        yield* proc.terminate()
+        yield* Effect.flip(ManagedProcess.run(["sh", "-c", "exit 5"], { env: { ...t.env, EP_TEST_SECRET: secret } }))
+        yield* eventually("the relayed line", () => relayed(logs.entries, "starting").length > 0 ? true : undefined)
+        const everything = JSON.stringify(logs.entries, (_, value) => typeof value === "bigint" ? String(value) : value)
+        expect(everything).not.toContain(secret)
+      })
+    ).pipe(Effect.provide(logs.layer))
+  })
+})
