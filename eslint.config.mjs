@@ -9,8 +9,9 @@ export default tseslint.config(
       "**/node_modules",
       "**/*.md",
       "**/.bench",
-      // generated from README.md at build time
-      "scratchpad/src/readme-examples.ts"
+      // generated at build time from README.md and from the JSDoc examples
+      "scratchpad/src/readme-examples.ts",
+      "scratchpad/doc-examples"
     ]
   },
   ...tseslint.configs.recommended,
