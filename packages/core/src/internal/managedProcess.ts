@@ -1,10 +1,13 @@
 /**
  * The lifecycle of a managed process, top to bottom:
  *
- *   1. launch     validate, spawn into a new process group, attach the output pump      (`make`, `launch`)
- *   2. use        read stdout/stderr through one reader per pipe, write stdin           (`Handle`)
- *   3. terminate  signal the group, grace, SIGKILL the group, bounded wait              (`terminatePolicy`)
- *   4. reap       wait (bounded) for the pipes, close them, flush the stderr relay      (`reap`)
+ *   1. launch     validate, spawn into a new process group, attach the output pump     (`make`, `launch`)
+ *                 (with `retry`, each attempt in a scope of its own)                     (`makeRetrying`)
+ *      ready      race the readiness probes against the exit and the timeout           (`awaitReady`)
+ *   2. use        read stdout/stderr through one reader per pipe, write stdin          (`makeHandle`)
+ *   3. terminate  signal the group, grace, SIGKILL the group, bounded wait             (`terminatePolicy`)
+ *   4. reap       wait (bounded) for the pipes, close them, flush the stderr relay     (`reap`)
+ *   and `run`: launch, collect the output, await the exit, release.
  *
  * The release of the scope is `terminate` with the options given at launch. Nothing in 3 and 4 waits without a
  * bound, so the release never hangs; nothing in them fails, so the release never fails.
@@ -16,14 +19,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
-import * as Runtime from "effect/Runtime"
+import type * as Runtime from "effect/Runtime"
 import type * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -42,6 +44,7 @@ import { argvOf, decodeDuration, hasOwnStdin, normalize, type Normalized } from 
 import * as metrics from "./metrics.js"
 import { OutputChannel } from "./outputChannel.js"
 import * as pattern_ from "./outputPattern.js"
+import { StderrRelay } from "./stderrRelay.js"
 
 /** @internal */
 export const TypeId: ManagedProcess.TypeId = Symbol.for("@effect-process/core/ManagedProcess") as ManagedProcess.TypeId
@@ -66,8 +69,6 @@ const DEFAULT_MAX_BUFFER = 128 * 1024 * 1024
  * that left the group (setsid) can hold a pipe open forever; nobody waits for it longer than this.
  */
 const PIPE_GRACE = Duration.millis(250)
-const MAX_RELAY_LINE = 64 * 1024
-const MAX_RELAY_BACKLOG = 10_000
 
 /** @internal */
 export const isManagedProcess = (u: unknown): u is ManagedProcess.ManagedProcess<unknown> =>
@@ -174,77 +175,6 @@ class Process {
   stateError(reason: StateError["reason"], operation: string): StateError {
     return new StateError({ reason, command: this.command, pid: this.spawned.pid, operation })
   }
-}
-
-/**
- * Relays stderr to the Effect logger line by line, off the data path: lines are queued by the pipe listener and
- * logged by a short-lived fiber only when there are some, so a quiet process costs no fiber.
- */
-class StderrRelay {
-  private readonly decoder = new TextDecoder()
-  private partial = ""
-  private pending: Array<string> = []
-  private dropped = 0
-  private fiber: Fiber.RuntimeFiber<void> | undefined = undefined
-  annotations: Record<string, unknown> = {}
-
-  constructor(readonly level: LogLevel.LogLevel, private readonly runtime: Runtime.Runtime<never>) {}
-
-  push(chunk: Uint8Array): void {
-    const text = this.partial + this.decoder.decode(chunk, { stream: true })
-    const lines = text.split("\n")
-    this.partial = lines.pop()!
-    if (this.partial.length > MAX_RELAY_LINE) {
-      lines.push(this.partial)
-      this.partial = ""
-    }
-    for (const line of lines) this.enqueue(line)
-  }
-
-  end(): void {
-    const last = this.partial + this.decoder.decode()
-    this.partial = ""
-    if (last.length > 0) this.enqueue(last)
-  }
-
-  private enqueue(line: string): void {
-    this.pending.push(line.endsWith("\r") ? line.slice(0, -1) : line)
-    if (this.pending.length > MAX_RELAY_BACKLOG) {
-      this.pending.shift()
-      this.dropped++
-    }
-    if (this.fiber === undefined) this.schedule()
-  }
-
-  private schedule(): void {
-    const fiber = Runtime.runFork(this.runtime)(this.drain)
-    // The fiber may have run to completion synchronously: only a running one is remembered.
-    if (fiber.unsafePoll() === null) this.fiber = fiber
-  }
-
-  private readonly drain: Effect.Effect<void> = Effect.suspend(() => {
-    const batch = this.pending
-    this.pending = []
-    const dropped = this.dropped
-    this.dropped = 0
-    return Effect.forEach(batch, (line) => Effect.logWithLevel(this.level, line), { discard: true }).pipe(
-      Effect.zipRight(
-        dropped > 0 ? Effect.logWarning(`stderr relay fell behind: ${dropped} lines were not logged`) : Effect.void
-      ),
-      Effect.annotateLogs(this.annotations)
-    )
-  }).pipe(
-    Effect.ensuring(Effect.sync(() => {
-      this.fiber = undefined
-      if (this.pending.length > 0) this.schedule()
-    }))
-  )
-
-  /** Logs everything still queued (the release calls it after the pipe ended). */
-  readonly flush: Effect.Effect<void> = Effect.suspend(() => {
-    const fiber = this.fiber
-    return fiber === undefined ? Effect.void : Effect.zipRight(Fiber.await(fiber), this.flush)
-  })
 }
 
 // -----------------------------------------------------------------------------------------------------------------
