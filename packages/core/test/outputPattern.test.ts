@@ -121,4 +121,22 @@ describe("OutputPattern", () => {
       return expected === undefined ? result === undefined : result?.value.input === expected
     }
   )
+
+  it.prop(
+    "regexes that could match across lines (anchors, \\s, negated classes, lookarounds) still test single lines",
+    [
+      FC.array(FC.constantFrom("x", "y", " ", "\n", "\r\n", "xy"), { maxLength: 40 }).map((parts) => parts.join("")),
+      FC.array(FC.nat(), { maxLength: 8 }),
+      FC.constantFrom(/^x+$/, /y\s?x/, /x[^y]y/, /^$/, /(?<!y)x$/, /x(?!y)/, /y$/m, /X/i)
+    ],
+    ([text, cuts, re]) => {
+      const result = run(OutputPattern.regex(re), chunk(text, cuts))
+      const lines = text.split("\n").map((line) => line.endsWith("\r") ? line.slice(0, -1) : line)
+      // What follows the last "\n" is a line at the end of the output (`run` calls finish()) unless it is empty.
+      if (lines[lines.length - 1] === "") lines.pop()
+      const expected = lines.find((line) => re.test(line))
+      return expected === undefined ? result === undefined : result?.value.input === expected
+    },
+    { fastCheck: { numRuns: 2000 } }
+  )
 })

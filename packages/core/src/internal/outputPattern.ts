@@ -164,7 +164,12 @@ type LineVerdict<A> =
 export const lineDecider = <A>(
   description: string,
   source: OutputPattern.SourceSelector,
-  test: (line: string) => Option.Option<LineVerdict<A>>
+  test: (line: string) => Option.Option<LineVerdict<A>>,
+  /**
+   * Optional prefilter over a text of complete lines: the index, at or after `from`, where the first line that may
+   * pass `test` has a character, or -1 when none may. Lines it skips are not tested one by one.
+   */
+  candidate?: (text: string, from: number) => number
 ): OutputPattern.OutputPattern<A> =>
   leaf(description, source, (seen) => {
     const decide = (line: string, consumed: number): Decision<A> | undefined => {
@@ -175,8 +180,41 @@ export const lineDecider = <A>(
         : { _tag: "Failed", line, consumed, detail: verdict.value.detail }
     }
     let current = ""
+    /** The fast path: only the lines the prefilter points at are tested. */
+    const feedCandidates = (text: string, find: (text: string, from: number) => number) => {
+      const region = current + text
+      const last = region.lastIndexOf("\n")
+      if (last < 0) {
+        current = region
+        seen.append(text)
+        return undefined
+      }
+      for (let from = 0; from <= last;) {
+        const hit = find(region, from)
+        if (hit < 0 || hit > last) break
+        const lineStart = hit === 0 ? 0 : region.lastIndexOf("\n", hit - 1) + 1
+        const lineEnd = region.indexOf("\n", hit)
+        const consumed = lineEnd + 1 - current.length
+        const decision = decide(region.slice(lineStart, lineEnd), consumed)
+        if (decision !== undefined) {
+          current = ""
+          seen.append(text.slice(0, consumed))
+          return decision
+        }
+        from = lineEnd + 1
+      }
+      current = region.slice(last + 1)
+      seen.append(text)
+      return undefined
+    }
     return {
       feed(text) {
+        // The prefilter sees lines as they are: only without "\r" (a line is tested without it) and when no line
+        // can reach the cap (a longer line is tested in pieces).
+        if (
+          candidate !== undefined && current.length + text.length <= MAX_LINE_LENGTH && !text.includes("\r") &&
+          !current.includes("\r")
+        ) return feedCandidates(text, candidate)
         let start = 0
         while (start < text.length) {
           const newline = text.indexOf("\n", start)
@@ -234,8 +272,23 @@ export const regex = (
   source: OutputPattern.SourceSelector = "stdout"
 ): OutputPattern.OutputPattern<RegExpExecArray> => {
   // A global or sticky RegExp keeps state between `exec` calls; a per-line test must not.
-  const re = pattern.global || pattern.sticky ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, "")) : pattern
-  return lineLeaf(String(pattern), source, (line) => Option.fromNullable(re.exec(line)))
+  const flags = pattern.flags.replace(/[gy]/g, "")
+  const re = pattern.global || pattern.sticky ? new RegExp(pattern.source, flags) : pattern
+  // One search over many lines finds the first line that may match (`m`: ^ and $ at line ends); that line is then
+  // tested on its own, so a match across lines is never taken. Lookarounds could see across a line end and miss a
+  // line that matches on its own: those patterns test every line.
+  const across = /\(\?<?[=!]/.test(pattern.source)
+    ? undefined
+    : new RegExp(pattern.source, flags.replace("m", "") + "gm")
+  return lineDecider(
+    String(pattern),
+    source,
+    (line) => Option.map(Option.fromNullable(re.exec(line)), matched),
+    across === undefined ? undefined : (text, from) => {
+      across.lastIndex = from
+      return across.exec(text)?.index ?? -1
+    }
+  )
 }
 
 /** @internal */
