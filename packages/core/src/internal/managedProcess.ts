@@ -17,6 +17,7 @@ import type * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import { dual } from "effect/Function"
@@ -84,9 +85,9 @@ const decodeTerminate = (
   command: ReadonlyArray<string>,
   options: ManagedProcess.TerminateOptions | undefined,
   defaults?: TerminateSettings
-): Effect.Effect<TerminateSettings, ProcessError> =>
-  Effect.all({
-    signal: Effect.succeed(options?.signal ?? defaults?.signal ?? "SIGTERM"),
+): Either.Either<TerminateSettings, ProcessError> =>
+  Either.all({
+    signal: Either.right(options?.signal ?? defaults?.signal ?? "SIGTERM"),
     timeout: decodeDuration(
       command,
       "terminate.timeout",
@@ -824,10 +825,12 @@ const waitUntilGone = (proc: Process, limit: Duration.Duration): Effect.Effect<b
 const reap = (proc: Process): Effect.Effect<void> =>
   Effect.gen(function*() {
     const pipes = [proc.stdout, proc.stderr].filter((channel) => channel !== undefined)
-    yield* Effect.forEach(pipes, (channel) =>
-      Effect.gen(function*() {
-        while (!channel.ended) yield* channel.awaitChange(channel.currentVersion)
-      }), { concurrency: "unbounded", discard: true }).pipe(Effect.timeoutOption(PIPE_GRACE))
+    if (pipes.some((channel) => !channel.ended)) {
+      yield* Effect.forEach(pipes, (channel) =>
+        Effect.gen(function*() {
+          while (!channel.ended) yield* channel.awaitChange(channel.currentVersion)
+        }), { concurrency: "unbounded", discard: true }).pipe(Effect.timeoutOption(PIPE_GRACE))
+    }
     yield* proc.spawned.closePipes
     for (const channel of pipes) if (!channel.ended) channel.end()
     proc.relay?.end()

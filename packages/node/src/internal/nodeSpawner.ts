@@ -60,6 +60,12 @@ const isDirectory = (path: string): boolean => {
   }
 }
 
+const inheritsUnchanged = (env: ProcessSpawner.EnvironmentSpec): boolean => {
+  if (!env.extend || env.unset.length > 0) return false
+  for (const _ in env.set) return false
+  return true
+}
+
 const spawnFailed = (request: SpawnRequest, error: unknown): ProcessError => {
   const errno = (error as NodeJS.ErrnoException | undefined)?.code
   // Node reports a missing cwd as ENOENT, the same as a missing program: tell them apart.
@@ -100,7 +106,8 @@ const spawn = (hooks: SpawnerHooks) =>
     try {
       child = ChildProcess.spawn(request.command[0]!, request.command.slice(1), {
         cwd: request.cwd,
-        env: ProcessSpawner.resolveEnvironment(process.env, request.env),
+        // Unchanged, the parent's environment is Node's default: no copy to build on every launch.
+        env: inheritsUnchanged(request.env) ? undefined : ProcessSpawner.resolveEnvironment(process.env, request.env),
         stdio: [request.stdin, request.stdout, request.stderr],
         // A new session, hence a new process group whose id is the child's pid: the whole tree can be signalled.
         detached: true,
