@@ -1,0 +1,90 @@
+/**
+ * tinyexec, used the way its documentation shows. It has no byte stream of its own (its iterator splits lines) and
+ * no grace/escalation: streaming bytes goes through `proc.process`, and the grace is written by hand.
+ */
+import { once } from "node:events"
+import { x } from "tinyexec"
+import type { Driver } from "../types.js"
+import { describeError, describeExit, pool } from "./shared.js"
+
+const TRUE = "/bin/true"
+
+type Proc = ReturnType<typeof x>
+
+const settle = (proc: Proc): Promise<string> =>
+  Promise.resolve(proc).then((output) => describeExit(proc.exitCode, proc.signalCode, output.stdout), describeError)
+
+const exited = (proc: Proc): Promise<unknown> => {
+  const child = proc.process!
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, "exit")
+}
+
+export const driver: Driver = {
+  spawnSequential: async (count) => {
+    const latencies: Array<number> = []
+    for (let i = 0; i < count; i++) {
+      const start = performance.now()
+      await x(TRUE)
+      latencies.push(performance.now() - start)
+    }
+    return latencies
+  },
+  spawnConcurrent: (count, concurrency) => pool(count, concurrency, () => x(TRUE)),
+  throughput: async (argv) => {
+    const proc = x(argv[0]!, argv.slice(1))
+    const child = proc.process!
+    let bytes = 0
+    child.stdout!.on("data", (chunk: Buffer) => {
+      bytes += chunk.length
+    })
+    await once(child, "close")
+    return bytes
+  },
+  readyLine: async (argv) => {
+    const start = performance.now()
+    const proc = x(argv[0]!, argv.slice(1))
+    let elapsed: number | undefined
+    for await (const line of proc) {
+      if (line === "READY") {
+        elapsed = performance.now() - start
+        break
+      }
+    }
+    proc.kill()
+    await exited(proc)
+    if (elapsed === undefined) throw new Error("no READY line")
+    return elapsed
+  },
+  startTermIgnoring: async (argv, count, graceMs) => {
+    const procs = Array.from({ length: count }, () => x(argv[0]!, argv.slice(1)))
+    const results = procs.map(settle)
+    return {
+      pids: procs.map((proc) => proc.pid!),
+      stop: () =>
+        Promise.all(procs.map((proc, i) => {
+          proc.kill("SIGTERM")
+          const timer = setTimeout(() => proc.kill("SIGKILL"), graceMs)
+          return results[i]!.finally(() => clearTimeout(timer))
+        }))
+    }
+  },
+  startOne: async (argv) => {
+    const proc = x(argv[0]!, argv.slice(1))
+    const result = settle(proc)
+    return {
+      pids: [proc.pid!],
+      stop: () => {
+        proc.kill()
+        return result
+      }
+    }
+  },
+  collect: async (argv) => {
+    const { stdout } = await x(argv[0]!, argv.slice(1))
+    return stdout.length
+  },
+  startUnread: async (argv) => {
+    const proc = x(argv[0]!, argv.slice(1))
+    return { pid: proc.pid!, done: settle(proc) }
+  }
+}

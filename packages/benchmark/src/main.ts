@@ -1,0 +1,687 @@
+/**
+ * `pnpm bench [--quick] [--scenario a,b] [--driver x,y] [--reps n]`: runs every (scenario, driver, repetition) in a
+ * fresh worker process, prints the table (each figure with its ratio to raw `node:child_process` of the same run),
+ * marks the targets of effect-process met or missed, and writes results/<name>.json and .md.
+ *
+ * Exits non-zero only when a driver crashed (a worker failed, or ran past its hard bound) or effect-process left a
+ * process behind; timings are never asserted, so `--quick` can run in CI.
+ */
+import * as ChildProcess from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import { commandLine, killTagged, TAG_VARIABLE, taggedPids, waitUntil } from "./proc.js"
+import { type DriverId, DRIVERS, type Params, type ScenarioId, SCENARIOS, type WorkerResult } from "./types.js"
+
+const MiB = 1024 * 1024
+
+// -----------------------------------------------------------------------------------------------------------------
+// Configuration
+// -----------------------------------------------------------------------------------------------------------------
+
+const FULL: Params = {
+  spawnCount: 200,
+  concurrentCount: 200,
+  concurrency: 16,
+  warmup: 5,
+  throughputBytes: 512 * MiB,
+  warmupBytes: 16 * MiB,
+  noiseLines: 200_000,
+  readyIterations: 3,
+  termCount: 20,
+  graceMs: 500,
+  hangBoundMs: 1500,
+  stopBoundMs: 2000,
+  collectBytes: 64 * MiB,
+  collectBoundMs: 5000,
+  unreadBytes: 1024 * MiB,
+  unreadBoundMs: 20_000,
+  stallMs: 1000
+}
+
+const QUICK: Params = {
+  spawnCount: 20,
+  concurrentCount: 32,
+  concurrency: 16,
+  warmup: 2,
+  throughputBytes: 8 * MiB,
+  warmupBytes: 1 * MiB,
+  noiseLines: 2000,
+  readyIterations: 1,
+  termCount: 4,
+  graceMs: 200,
+  hangBoundMs: 800,
+  stopBoundMs: 1000,
+  collectBytes: 1 * MiB,
+  collectBoundMs: 5000,
+  unreadBytes: 32 * MiB,
+  unreadBoundMs: 10_000,
+  stallMs: 500
+}
+
+const FULL_REPS: Record<ScenarioId, number> = {
+  spawnSequential: 5,
+  spawnConcurrent: 5,
+  throughput: 5,
+  readyLine: 5,
+  stopTermIgnoring: 3,
+  grandchildren: 3,
+  collect: 5,
+  unread: 3
+}
+
+const LABELS: Record<DriverId, string> = {
+  raw: "node:child_process",
+  execa: "execa",
+  tinyexec: "tinyexec",
+  command: "@effect/platform Command",
+  library: "effect-process",
+  shell: "shell baseline"
+}
+
+/** How each driver was used, printed under the table. */
+const USAGE: Record<DriverId, string> = {
+  raw: "spawn(); 'close' (run to completion) or 'exit' (stop); kill() + setTimeout(SIGKILL) for the grace",
+  execa: "await execa(); iterable({ binary: true }) for bytes; for await of lines; forceKillAfterDelay; kill()",
+  tinyexec: "await x(); proc.process.stdout for bytes (no byte stream); for await of lines; kill() + manual SIGKILL",
+  command:
+    "Command.exitCode / stream / streamLines / string; start() in a Scope, stopped by closing it (its only grace-less stop)",
+  library:
+    "ManagedProcess.run / make in a Scope (concurrentFinalizers), stdout stream, waitForOutput(regex), awaitExit, scope close",
+  shell: "sh -c: 'head -c N /dev/zero | cat > /dev/null' and a while loop of /bin/true"
+}
+
+interface Column {
+  readonly key: string
+  readonly label: string
+  readonly unit: "ms" | "MiB/s" | "count"
+  readonly better: "lower" | "higher"
+}
+
+interface ScenarioMeta {
+  readonly title: (params: Params) => string
+  readonly columns: ReadonlyArray<Column>
+  readonly drivers: ReadonlyArray<DriverId>
+  /** The target of effect-process, as words and as a check over the aggregated figures. */
+  readonly target: (params: Params) => string
+  readonly check: (library: Aggregate, raw: Aggregate | undefined, params: Params) => boolean | undefined
+  /** The figure of the markdown summary. */
+  readonly summary: string
+}
+
+const NODE_DRIVERS: ReadonlyArray<DriverId> = ["raw", "execa", "tinyexec", "command", "library"]
+
+const ratioOf = (a: Aggregate, b: Aggregate | undefined, key: string): number | undefined => {
+  const x = a.metrics[key]
+  const y = b?.metrics[key]
+  return x === undefined || y === undefined || y === 0 ? undefined : x / y
+}
+
+const mib = (bytes: number) => `${(bytes / MiB).toFixed(0)} MiB`
+
+const META: Record<ScenarioId, ScenarioMeta> = {
+  spawnSequential: {
+    title: (p) => `spawn + exit of /bin/true, ${p.spawnCount} sequential: latency per process`,
+    columns: [
+      { key: "median", label: "median", unit: "ms", better: "lower" },
+      { key: "p95", label: "p95", unit: "ms", better: "lower" }
+    ],
+    drivers: [...NODE_DRIVERS, "shell"],
+    target: () => "median <= 1.15x raw",
+    check: (lib, raw) => mapRatio(ratioOf(lib, raw, "median"), (r) => r <= 1.15),
+    summary: "median"
+  },
+  spawnConcurrent: {
+    title: (p) => `${p.concurrentCount} spawns of /bin/true, ${p.concurrency} in flight: total time`,
+    columns: [{ key: "totalMs", label: "total", unit: "ms", better: "lower" }],
+    drivers: NODE_DRIVERS,
+    target: () => "total <= 1.2x raw",
+    check: (lib, raw) => mapRatio(ratioOf(lib, raw, "totalMs"), (r) => r <= 1.2),
+    summary: "totalMs"
+  },
+  throughput: {
+    title: (p) => `stdout throughput, ${mib(p.throughputBytes)} of head -c /dev/zero, bytes counted`,
+    columns: [{ key: "mibPerSecond", label: "throughput", unit: "MiB/s", better: "higher" }],
+    drivers: [...NODE_DRIVERS, "shell"],
+    target: () => "throughput >= 0.95x raw",
+    check: (lib, raw) => mapRatio(ratioOf(lib, raw, "mibPerSecond"), (r) => r >= 0.95),
+    summary: "mibPerSecond"
+  },
+  readyLine: {
+    title: (p) => `time to a READY line after ${p.noiseLines.toLocaleString("en-US")} noise lines`,
+    columns: [{ key: "ms", label: "time to READY", unit: "ms", better: "lower" }],
+    drivers: NODE_DRIVERS,
+    target: () => "<= 1.05x raw",
+    check: (lib, raw) => mapRatio(ratioOf(lib, raw, "ms"), (r) => r <= 1.05),
+    summary: "ms"
+  },
+  stopTermIgnoring: {
+    title: (p) => `stopping ${p.termCount} children that ignore SIGTERM, ${p.graceMs} ms grace`,
+    columns: [
+      { key: "ms", label: "stop time", unit: "ms", better: "lower" },
+      { key: "alive", label: "left alive", unit: "count", better: "lower" }
+    ],
+    drivers: NODE_DRIVERS,
+    target: (p) => `<= ${p.graceMs + 15} ms (grace + 15 ms), 0 alive`,
+    check: (lib, _raw, p) =>
+      lib.metrics.ms === undefined ? false : lib.metrics.ms <= p.graceMs + 15 && lib.metrics.alive === 0,
+    summary: "ms"
+  },
+  grandchildren: {
+    title: () => "grandchildren surviving the normal stop of sh -c 'sleep 1000 & sleep 1000 & wait'",
+    columns: [{ key: "survivors", label: "surviving", unit: "count", better: "lower" }],
+    drivers: NODE_DRIVERS,
+    target: () => "0 surviving",
+    check: (lib) => lib.metrics.survivors === undefined ? undefined : lib.metrics.survivors === 0,
+    summary: "survivors"
+  },
+  collect: {
+    title: (p) => `run to completion collecting ${mib(p.collectBytes)} of stdout as a string`,
+    columns: [{ key: "ms", label: "time", unit: "ms", better: "lower" }],
+    drivers: NODE_DRIVERS,
+    target: () => "time <= 1.2x raw, peak RSS growth <= raw",
+    check: (lib, raw) =>
+      mapRatio(ratioOf(lib, raw, "ms"), (r) => r <= 1.2 && raw !== undefined && lib.rssGrowth <= raw.rssGrowth),
+    summary: "ms"
+  },
+  unread: {
+    title: (p) => `a child writing ${mib(p.unreadBytes)} that nobody reads`,
+    columns: [{ key: "exitMs", label: "child exits after", unit: "ms", better: "lower" }],
+    drivers: NODE_DRIVERS,
+    target: () => "the child never blocks (exits 0), RSS growth <= 32 MB",
+    check: (lib) => lib.outcome === "exited 0" && lib.rssGrowth <= 32 * 1e6,
+    summary: "exitMs"
+  }
+}
+
+const mapRatio = (ratio: number | undefined, f: (ratio: number) => boolean): boolean | undefined =>
+  ratio === undefined ? undefined : f(ratio)
+
+// -----------------------------------------------------------------------------------------------------------------
+// Arguments
+// -----------------------------------------------------------------------------------------------------------------
+
+const args = process.argv.slice(2)
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(name)
+  return i < 0 ? undefined : args[i + 1]
+}
+const quick = args.includes("--quick")
+const onlyScenarios = option("--scenario")?.split(",") as Array<ScenarioId> | undefined
+const onlyDrivers = option("--driver")?.split(",") as Array<DriverId> | undefined
+const repsOverride = option("--reps") === undefined ? undefined : Number(option("--reps"))
+for (const s of onlyScenarios ?? []) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}`)
+for (const d of onlyDrivers ?? []) if (!DRIVERS.includes(d)) throw new Error(`unknown driver ${d}`)
+
+const params = quick ? QUICK : FULL
+const scenarioIds = SCENARIOS.filter((s) => onlyScenarios === undefined || onlyScenarios.includes(s))
+const repsOf = (scenario: ScenarioId) => repsOverride ?? (quick ? 1 : FULL_REPS[scenario])
+const driversOf = (scenario: ScenarioId) =>
+  META[scenario].drivers.filter((d) => onlyDrivers === undefined || onlyDrivers.includes(d) || d === "raw")
+const resultName = quick ? "quick" : onlyScenarios !== undefined || onlyDrivers !== undefined ? "partial" : "latest"
+
+/** A worker past this is killed and counted as a crash. */
+const HARD_BOUND_MS = quick ? 60_000 : 180_000
+
+const packageDir = new URL("..", import.meta.url)
+const workerPath = new URL("worker.js", import.meta.url).pathname
+const suiteId = `${process.pid}-${Date.now().toString(36)}`
+
+const out = (line = "") => process.stdout.write(line + "\n")
+const progress = (line: string) => process.stderr.write(line + "\n")
+
+// -----------------------------------------------------------------------------------------------------------------
+// Running workers
+// -----------------------------------------------------------------------------------------------------------------
+
+interface Run {
+  readonly scenario: ScenarioId
+  readonly driver: DriverId
+  readonly rep: number
+  readonly result: WorkerResult | undefined
+  /** Why the run counts as a crash, if it does. */
+  readonly crash: string | undefined
+  /** Processes of the run that outlived its worker (killed then). */
+  readonly survivors: ReadonlyArray<string>
+}
+
+let runIndex = 0
+
+/** The line of a dead worker's output that says why (a V8 fatal error, an uncaught exception). */
+const crashReason = (output: string): string => {
+  const lines = output.split("\n").map((line) => line.replace(/^#\s*/, "").trim()).filter((line) => !/^at /.test(line))
+  return lines.find((line) => /Fatal JavaScript|out of memory|Error:|Error \[/.test(line)) ??
+    lines.find((line) => /fatal|error|exception/i.test(line)) ?? "no output"
+}
+
+const runWorker = (scenario: ScenarioId, driver: DriverId): Promise<Omit<Run, "rep">> => {
+  const runTag = `${suiteId}/${runIndex++}`
+  return new Promise((resolve) => {
+    const child = ChildProcess.fork(workerPath, [scenario, driver, JSON.stringify(params)], {
+      env: { ...process.env, [TAG_VARIABLE]: runTag },
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      execArgv: []
+    })
+    let output = ""
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4000)
+    }
+    child.stdout!.on("data", keep)
+    child.stderr!.on("data", keep)
+    let result: WorkerResult | undefined
+    let timedOut = false
+    child.on("message", (message) => {
+      result = message as WorkerResult
+    })
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill("SIGKILL")
+    }, HARD_BOUND_MS)
+    child.once("exit", async (code, signal) => {
+      clearTimeout(timer)
+      // The worker killed what its scenario left. What outlives the worker is a leftover too, once whatever is
+      // meant to follow its parent (effect-process's watchdog exits when its pipe closes) had time to do so.
+      await waitUntil(() => taggedPids(runTag).length === 0, 3000, 20)
+      const survivors = taggedPids(runTag).map((pid) => `${pid} ${commandLine(pid)}`)
+      await killTagged(runTag)
+      const crash = timedOut
+        ? `worker ran past ${HARD_BOUND_MS} ms`
+        : result === undefined
+        ? `worker exited (${signal ?? code}) without a result: ${crashReason(output)}\n${output}`
+        : !result.ok
+        ? `${result.error ?? "failed"}\n${output}`
+        : undefined
+      resolve({ scenario, driver, result, crash, survivors })
+    })
+  })
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// Aggregation
+// -----------------------------------------------------------------------------------------------------------------
+
+const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+interface Aggregate {
+  readonly runs: number
+  readonly crashes: number
+  readonly metrics: Record<string, number>
+  /** The outcome of most runs, when the driver reported one. */
+  readonly outcome: string | undefined
+  readonly outcomes: Record<string, number>
+  /** Medians, in bytes. */
+  readonly peakRss: number
+  readonly rssGrowth: number
+  /** Median CPU time of the worker during the scenario, in ms. */
+  readonly cpuMs: number
+  readonly leftovers: number
+  readonly crashReasons: ReadonlyArray<string>
+}
+
+const aggregate = (runs: ReadonlyArray<Run>): Aggregate => {
+  const good = runs.filter((run) => run.crash === undefined && run.result?.measurement !== undefined)
+  const keys = new Set(good.flatMap((run) => Object.keys(run.result!.measurement!.metrics)))
+  const metrics: Record<string, number> = {}
+  for (const key of keys) {
+    const values = good.map((run) => run.result!.measurement!.metrics[key]).filter((v) => v !== undefined)
+    // A figure is only reported when every run had it (a run that hung has no stop time).
+    if (values.length === good.length) metrics[key] = median(values as Array<number>)
+  }
+  const outcomes: Record<string, number> = {}
+  for (const run of good) {
+    const outcome = run.result!.measurement!.outcome
+    if (outcome !== undefined) outcomes[outcome] = (outcomes[outcome] ?? 0) + 1
+  }
+  const outcome = Object.entries(outcomes).sort((a, b) => b[1] - a[1])[0]?.[0]
+  const withRss = runs.filter((run) => run.result !== undefined)
+  return {
+    runs: runs.length,
+    crashes: runs.length - good.length,
+    metrics,
+    outcome,
+    outcomes,
+    peakRss: withRss.length === 0 ? 0 : median(withRss.map((run) => run.result!.maxRss)),
+    rssGrowth: withRss.length === 0 ? 0 : median(withRss.map((run) => run.result!.maxRss - run.result!.rssBefore)),
+    cpuMs: withRss.length === 0 ? 0 : median(withRss.map((run) => run.result!.cpuMs)),
+    leftovers: runs.reduce((sum, run) => sum + (run.result?.leftovers ?? 0) + run.survivors.length, 0),
+    crashReasons: [...new Set(runs.flatMap((run) => run.crash === undefined ? [] : [run.crash.split("\n")[0]!]))]
+  }
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// Formatting
+// -----------------------------------------------------------------------------------------------------------------
+
+const formatValue = (value: number | undefined, unit: Column["unit"]): string => {
+  if (value === undefined) return "-"
+  switch (unit) {
+    case "ms":
+      return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : value >= 100 ? `${value.toFixed(0)} ms` : value >= 10
+        ? `${value.toFixed(1)} ms`
+        : `${value.toFixed(2)} ms`
+    case "MiB/s":
+      return `${value.toFixed(0)} MiB/s`
+    case "count":
+      return `${value}`
+  }
+}
+
+const formatRatio = (value: number | undefined, base: number | undefined): string =>
+  value === undefined || base === undefined || base === 0 ? "" : `${(value / base).toFixed(2)}x`
+
+const formatMB = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`
+
+/** The figure a cell shows when the driver could not give a number (it hung, blocked, crashed). */
+const fallback = (agg: Aggregate): string =>
+  agg.crashes === agg.runs
+    ? "crashed"
+    : agg.outcome?.startsWith("hangs")
+    ? "hangs"
+    : agg.outcome?.startsWith("too slow")
+    ? agg.outcome
+    : agg.outcome ?? "n/a"
+
+const pad = (rows: ReadonlyArray<ReadonlyArray<string>>): Array<string> => {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd())
+}
+
+const cpuModel = () => Os.cpus()[0]?.model.trim() ?? "unknown"
+
+const readVersion = (name: string): string => {
+  try {
+    const text = Fs.readFileSync(new URL(`node_modules/${name}/package.json`, packageDir), "utf8")
+    return (JSON.parse(text) as { version: string }).version
+  } catch {
+    return "?"
+  }
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// Main
+// -----------------------------------------------------------------------------------------------------------------
+
+const main = async () => {
+  const started = new Date()
+  const versions = {
+    node: process.version,
+    execa: readVersion("execa"),
+    tinyexec: readVersion("tinyexec"),
+    effect: readVersion("effect"),
+    "@effect/platform": readVersion("@effect/platform"),
+    "@effect/platform-node": readVersion("@effect/platform-node")
+  }
+  const machine = {
+    cpu: cpuModel(),
+    cores: Os.cpus().length,
+    memory: formatMB(Os.totalmem()),
+    os: `${Os.type()} ${Os.release()} ${Os.arch()}`,
+    node: process.version,
+    loadAverageAtStart: Os.loadavg().map((load) => Number(load.toFixed(2)))
+  }
+  const plan: Array<[ScenarioId, DriverId, number]> = []
+  for (const scenario of scenarioIds) {
+    const drivers = driversOf(scenario)
+    for (let rep = 0; rep < repsOf(scenario); rep++) {
+      // Rotate the order each repetition so that no driver always runs first (or right after a heavy one).
+      for (let i = 0; i < drivers.length; i++) plan.push([scenario, drivers[(i + rep) % drivers.length]!, rep])
+    }
+  }
+  progress(`effect-process benchmark (${quick ? "quick" : "full"}): ${plan.length} runs, one worker each`)
+  const runs: Array<Run> = []
+  for (const [i, [scenario, driver, rep]] of plan.entries()) {
+    const t0 = performance.now()
+    const run = { ...(await runWorker(scenario, driver)), rep }
+    runs.push(run)
+    const seconds = ((performance.now() - t0) / 1000).toFixed(1)
+    const status = run.crash !== undefined
+      ? `CRASH: ${run.crash.split("\n")[0]}`
+      : run.result?.measurement?.outcome ?? ""
+    progress(`[${i + 1}/${plan.length}] ${scenario} ${LABELS[driver]} #${rep + 1}: ${seconds} s ${status}`)
+  }
+  // Nothing the suite started may survive it.
+  const finalCheck = await killTagged(`${suiteId}/`)
+  const elapsed = (Date.now() - started.getTime()) / 1000
+
+  // --- aggregate ---
+  const results: Record<string, Record<string, Aggregate>> = {}
+  for (const scenario of scenarioIds) {
+    results[scenario] = {}
+    for (const driver of driversOf(scenario)) {
+      results[scenario][driver] = aggregate(runs.filter((r) => r.scenario === scenario && r.driver === driver))
+    }
+  }
+  const targets = scenarioIds.map((scenario) => {
+    const lib = results[scenario]!["library"]
+    const met = lib === undefined || lib.crashes === lib.runs
+      ? undefined
+      : META[scenario].check(lib, results[scenario]!["raw"], params)
+    return { scenario, target: META[scenario].target(params), met }
+  })
+  // A crash fails the suite in --quick (a smoke test of every driver) and, in a full run, when it is effect-process's;
+  // a competitor that crashes on a full-size scenario (execa on 1 GiB) is a measured outcome, shown in the table.
+  const failures: Array<string> = []
+  const competitorCrashes: Array<string> = []
+  for (const run of runs) {
+    const name = `${run.scenario} / ${LABELS[run.driver]} #${run.rep + 1}`
+    if (run.crash !== undefined) {
+      ;(quick || run.driver === "library" ? failures : competitorCrashes).push(`${name}: ${run.crash}`)
+    }
+    if (run.driver === "library" && (run.result?.leftovers ?? 0) > 0) {
+      failures.push(`${name} left processes behind: ${run.result!.leftoverDescriptions.join(", ")}`)
+    }
+    if (run.driver === "library" && run.survivors.length > 0) {
+      failures.push(`${name}: processes outlived the worker: ${run.survivors.join(", ")}`)
+    }
+  }
+  if (finalCheck.remaining.length > 0) failures.push(`processes survived the suite: ${finalCheck.remaining.join(", ")}`)
+
+  // --- console ---
+  out()
+  out(`effect-process benchmark${quick ? " (--quick: smoke sizes, 1 run each; targets not judged)" : ""}`)
+  out(`date: ${started.toISOString()}   duration: ${elapsed.toFixed(0)} s`)
+  out(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory}, ${machine.os}, node ${machine.node}`)
+  out(
+    `load average (1/5/15 min) at start: ${machine.loadAverageAtStart.join(" ")}, at end: ${
+      Os.loadavg().map((load) => load.toFixed(2)).join(" ")
+    } (other work on the machine skews the figures)`
+  )
+  out(
+    `versions: execa ${versions.execa}, tinyexec ${versions.tinyexec}, effect ${versions.effect}, @effect/platform ${
+      versions["@effect/platform"]
+    }, @effect/platform-node ${versions["@effect/platform-node"]}`
+  )
+  out("Figures are medians over the runs (one fresh worker per run); x = ratio to node:child_process of this run.")
+  out(
+    `Each worker warms up first (spawns, or a ${
+      mib(params.warmupBytes)
+    } run of the same scenario) except for the stop scenarios;` +
+      " parent CPU = user + system time of the worker during the measured part; RSS growth = peak RSS - RSS before it."
+  )
+  for (const scenario of scenarioIds) {
+    const meta = META[scenario]
+    const raw = results[scenario]!["raw"]
+    out()
+    out(`${meta.title(params)}  (${repsOf(scenario)} runs)`)
+    const header = ["  driver"]
+    for (const column of meta.columns) header.push(column.label, ...(column.unit === "count" ? [] : ["x"]))
+    header.push("parent CPU", "peak RSS", "RSS growth", "outcome")
+    const rows: Array<Array<string>> = [header]
+    for (const driver of driversOf(scenario)) {
+      const agg = results[scenario]![driver]!
+      const row = [`  ${LABELS[driver]}`]
+      for (const column of meta.columns) {
+        const value = agg.metrics[column.key]
+        row.push(value === undefined ? fallback(agg) : formatValue(value, column.unit))
+        if (column.unit !== "count") row.push(formatRatio(value, raw?.metrics[column.key]))
+      }
+      const notes: Array<string> = []
+      if (agg.outcome !== undefined) notes.push(agg.outcome)
+      if (Object.keys(agg.outcomes).length > 1) notes.push(JSON.stringify(agg.outcomes))
+      if (agg.crashes > 0) notes.push(`${agg.crashes}/${agg.runs} runs crashed (${agg.crashReasons.join("; ")})`)
+      if (agg.leftovers > 0) notes.push(`${agg.leftovers} leftover processes killed`)
+      const noRss = driver === "shell" || agg.crashes === agg.runs
+      row.push(
+        noRss ? "" : formatValue(agg.cpuMs, "ms"),
+        noRss ? "" : formatMB(agg.peakRss),
+        noRss ? "" : formatMB(agg.rssGrowth),
+        notes.join("; ")
+      )
+      rows.push(row)
+    }
+    for (const line of pad(rows)) out(line)
+    const target = targets.find((t) => t.scenario === scenario)!
+    out(`  target (effect-process): ${target.target}: ${quick ? "not judged" : verdict(target.met)}`)
+  }
+  out()
+  out("How each driver was used:")
+  for (const driver of DRIVERS) out(`  ${LABELS[driver]}: ${USAGE[driver]}`)
+  out()
+  if (!quick) {
+    out("Targets of effect-process:")
+    for (const t of targets) out(`  ${verdict(t.met).padEnd(6)} ${t.scenario}: ${t.target}`)
+  }
+  out(
+    `Leftover check: ${
+      finalCheck.found.length === 0 ? "no process of the suite survived it" : `killed ${finalCheck.found.length}`
+    }`
+  )
+
+  // --- files ---
+  const resultsDir = new URL("results/", packageDir)
+  Fs.mkdirSync(resultsDir, { recursive: true })
+  const json = {
+    date: started.toISOString(),
+    durationSeconds: elapsed,
+    mode: quick ? "quick" : "full",
+    machine,
+    versions,
+    params,
+    usage: USAGE,
+    scenarios: Object.fromEntries(scenarioIds.map((scenario) => {
+      const raw = results[scenario]!["raw"]
+      return [scenario, {
+        title: META[scenario].title(params),
+        target: targets.find((t) => t.scenario === scenario),
+        drivers: Object.fromEntries(
+          driversOf(scenario).map((driver) => {
+            const agg = results[scenario]![driver]!
+            const ratios = Object.fromEntries(
+              Object.keys(agg.metrics).map((key) => [key, ratioOf(agg, raw, key)])
+            )
+            return [driver, {
+              label: LABELS[driver],
+              ...agg,
+              ratios,
+              runs: runs.filter((r) => r.scenario === scenario && r.driver === driver).map((r) => ({
+                rep: r.rep,
+                crash: r.crash,
+                ...r.result
+              }))
+            }]
+          })
+        )
+      }]
+    })),
+    failures,
+    leftoversAtEnd: finalCheck.found
+  }
+  Fs.writeFileSync(new URL(`${resultName}.json`, resultsDir), JSON.stringify(json, null, 2) + "\n")
+  Fs.writeFileSync(new URL(`${resultName}.md`, resultsDir), markdown(results, targets, machine, started))
+  out(`Wrote packages/benchmark/results/${resultName}.json and ${resultName}.md`)
+
+  if (competitorCrashes.length > 0) {
+    out()
+    out(`Competitor crashes (measured outcomes, not failures of the suite):`)
+    for (const crash of competitorCrashes) out(`  ${crash.split("\n")[0]}`)
+  }
+  if (failures.length > 0) {
+    out()
+    out(`FAILED (${failures.length}):`)
+    for (const failure of failures) out(`  ${failure.split("\n").join("\n    ")}`)
+    process.exitCode = 1
+  }
+}
+
+const verdict = (met: boolean | undefined) => met === undefined ? "n/a" : met ? "met" : "MISSED"
+
+/** The short table for the README's "Performance" section: one row per scenario, one column per driver. */
+const markdown = (
+  results: Record<string, Record<string, Aggregate>>,
+  targets: ReadonlyArray<{ scenario: ScenarioId; target: string; met: boolean | undefined }>,
+  machine: { cpu: string; cores: number; node: string },
+  date: Date
+): string => {
+  const drivers = NODE_DRIVERS.filter((d) => onlyDrivers === undefined || onlyDrivers.includes(d) || d === "raw")
+  const lines = [
+    `Medians of fresh worker processes, ${date.toISOString().slice(0, 10)}, ${machine.cpu} (${machine.cores} cores), ` +
+    `Node ${machine.node}${quick ? ", --quick smoke sizes" : ""}. Ratios are to raw \`node:child_process\`` +
+    ` in the same run (\`pnpm bench\`).`,
+    "",
+    `| scenario | ${drivers.map((d) => LABELS[d]).join(" | ")} | effect-process target |`,
+    `| --- | ${drivers.map(() => "---").join(" | ")} | --- |`
+  ]
+  for (const scenario of scenarioIds) {
+    const meta = META[scenario]
+    const column = meta.columns.find((c) => c.key === meta.summary)!
+    const raw = results[scenario]!["raw"]
+    const cells = drivers.map((driver) => {
+      const agg = results[scenario]![driver]
+      if (agg === undefined) return ""
+      const value = agg.metrics[column.key]
+      if (value === undefined) {
+        return agg.crashes === agg.runs
+          ? `crashed (${agg.crashReasons[0]?.replace(/^.*without a result: /, "")})`
+          : fallback(agg)
+      }
+      let cell = formatValue(value, column.unit)
+      const ratio = column.unit === "count" ? "" : formatRatio(value, raw?.metrics[column.key])
+      if (ratio !== "" && driver !== "raw") cell += ` (${ratio})`
+      if (scenario === "stopTermIgnoring" && agg.metrics.alive !== undefined && agg.metrics.alive > 0) {
+        cell += `, ${agg.metrics.alive} alive`
+      }
+      if (scenario === "collect") cell += `, +${formatMB(agg.rssGrowth)}`
+      if (scenario === "unread") cell += `, +${formatMB(agg.rssGrowth)}`
+      if (scenario === "unread" && agg.outcome !== "exited 0" && agg.outcome !== undefined) cell = agg.outcome
+      return cell
+    })
+    const target = targets.find((t) => t.scenario === scenario)!
+    lines.push(
+      `| ${shortTitle(scenario)} | ${cells.join(" | ")} | ${target.target}: ${
+        quick ? "not judged" : verdict(target.met)
+      } |`
+    )
+  }
+  lines.push("")
+  return lines.join("\n")
+}
+
+const shortTitle = (scenario: ScenarioId): string => {
+  const p = params
+  switch (scenario) {
+    case "spawnSequential":
+      return `spawn + exit /bin/true, median per process (${p.spawnCount} sequential)`
+    case "spawnConcurrent":
+      return `${p.concurrentCount} spawns, ${p.concurrency} in flight, total`
+    case "throughput":
+      return `stdout throughput (${mib(p.throughputBytes)})`
+    case "readyLine":
+      return `READY after ${p.noiseLines.toLocaleString("en-US")} noise lines`
+    case "stopTermIgnoring":
+      return `stop ${p.termCount} SIGTERM-ignoring children, ${p.graceMs} ms grace`
+    case "grandchildren":
+      return "grandchildren surviving the normal stop"
+    case "collect":
+      return `collect ${mib(p.collectBytes)} of stdout (time, RSS growth)`
+    case "unread":
+      return `${mib(p.unreadBytes)} nobody reads (child exits after, RSS growth)`
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`)
+  process.exitCode = 1
+})
