@@ -20,6 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
@@ -43,7 +44,7 @@ import {
 import type * as Readiness from "../Readiness.js"
 import { argvOf, decodeDuration, hasOwnStdin, normalize, type Normalized } from "./command.js"
 import * as metrics from "./metrics.js"
-import { OutputChannel } from "./outputChannel.js"
+import { completeUtf8Length, concatBytes, OutputChannel } from "./outputChannel.js"
 import * as pattern_ from "./outputPattern.js"
 import { StderrRelay } from "./stderrRelay.js"
 
@@ -70,6 +71,18 @@ const DEFAULT_MAX_BUFFER = 128 * 1024 * 1024
  * that left the group (setsid) can hold a pipe open forever; nobody waits for it longer than this.
  */
 const PIPE_GRACE = Duration.millis(250)
+
+/**
+ * Logs at Debug only when Debug is enabled: building the annotations of a log nobody sees would cost every launch.
+ */
+const logDebug = (message: string, annotations: () => Record<string, unknown>): Effect.Effect<void> =>
+  Effect.flatMap(
+    FiberRef.get(FiberRef.currentMinimumLogLevel),
+    (minimum) =>
+      LogLevel.greaterThanEqual(LogLevel.Debug, minimum)
+        ? Effect.annotateLogs(Effect.logDebug(message), annotations())
+        : Effect.void
+  )
 
 /** @internal */
 export const isManagedProcess = (u: unknown): u is ManagedProcess.ManagedProcess<unknown> =>
@@ -124,6 +137,7 @@ class Process {
     options: ManagedProcess.Options<unknown, unknown, unknown>,
     runtime: Runtime.Runtime<never>
   ) {
+    this.metrics = metrics.forProgram(spec.argv)
     const bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE
     const tailSize = options.tailSize ?? DEFAULT_TAIL_SIZE
     const channel = (name: "stdout" | "stderr") =>
@@ -164,6 +178,15 @@ class Process {
   get command(): ReadonlyArray<string> {
     return this.spec.argv
   }
+
+  private cachedAnnotations: Record<string, unknown> | undefined = undefined
+
+  /** What every log about this process is annotated with. */
+  get annotations(): Record<string, unknown> {
+    return this.cachedAnnotations ??= { pid: this.spawned.pid, command: describeCommand(this.spec.argv) }
+  }
+
+  readonly metrics: metrics.ProgramMetrics
 
   get pid(): number {
     return this.spawned.pid
@@ -221,10 +244,7 @@ const makeOnce = <A, E, R>(
     )
     const ready = yield* awaitReady(proc, options.readiness, timeout)
     const now = yield* Clock.currentTimeMillis
-    yield* Metric.update(
-      Metric.tagged(metrics.launchToReady, "program", metrics.program(proc.command)),
-      (now - started) / 1000
-    )
+    yield* Metric.update(proc.metrics.launchToReady, (now - started) / 1000)
     return makeHandle(proc, ready)
   })
 
@@ -310,16 +330,20 @@ const launch = (
       stderr: spec.stderr
     }, proc.listeners)
     proc.spawned = spawned
-    yield* Metric.increment(Metric.tagged(metrics.launches, "program", metrics.program(spec.argv)))
-    const annotations = { pid: spawned.pid, command: describeCommand(spec.argv) }
-    if (proc.relay !== undefined) proc.relay.annotations = { ...annotations, stream: "stderr" }
+    yield* Metric.increment(proc.metrics.launches)
+    if (proc.relay !== undefined) proc.relay.annotations = { ...proc.annotations, stream: "stderr" }
     yield* Effect.annotateCurrentSpan("pid", spawned.pid)
-    yield* Effect.logDebug("process launched").pipe(
-      Effect.annotateLogs({ ...annotations, cwd: spec.cwd ?? "", envKeys: Object.keys(spec.env.set).join(",") })
-    )
+    yield* logDebug("process launched", () => ({
+      ...proc.annotations,
+      cwd: spec.cwd ?? "",
+      envKeys: Object.keys(spec.env.set).join(",") // names only: values are secrets
+    }))
     return proc
   }).pipe(
-    Effect.withSpan("ManagedProcess.launch", { attributes: { command: describeCommand(spec.argv) } })
+    Effect.withSpan("ManagedProcess.launch", {
+      attributes: { command: describeCommand(spec.argv) },
+      captureStackTrace: false
+    })
   )
 
 const feedStdin = (proc: Process, stream: Stream.Stream<Uint8Array, unknown>): Effect.Effect<void> =>
@@ -373,7 +397,10 @@ const awaitReady = <A, E, R>(
         timeoutError(proc, "Readiness", timeout, { expected: [...pending].join(", ") || readiness.description })
     }),
     Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : terminateOnce(proc, proc.settings)),
-    Effect.withSpan("ManagedProcess.ready", { attributes: { pid: proc.pid, readiness: readiness.description } })
+    Effect.withSpan("ManagedProcess.ready", {
+      attributes: { pid: proc.pid, readiness: readiness.description },
+      captureStackTrace: false
+    })
   )
 }
 
@@ -736,12 +763,21 @@ const terminateOnce = (proc: Process, settings: TerminateSettings): Effect.Effec
     if (proc.termination !== undefined) return Deferred.await(proc.termination)
     const done = Deferred.unsafeMake<ManagedProcess.TerminateOutcome>(undefined as never)
     proc.termination = done
-    // The release runs uninterruptibly and a forked fiber inherits that; the policy's own timeouts need to
-    // interrupt what they bound, so it runs interruptibly (and nobody else holds its fiber to interrupt it).
-    return Effect.forkDaemon(Effect.interruptible(Effect.intoDeferred(terminatePolicy(proc, settings), done))).pipe(
-      Effect.zipRight(Deferred.await(done))
-    )
+    const policy = Effect.intoDeferred(terminatePolicy(proc, settings), done)
+    return Effect.flatMap(nothingInFlight(proc), (idle): Effect.Effect<unknown> =>
+      idle
+        // The process and its pipes are done: the policy has nothing to wait for and runs here, in one go.
+        ? Effect.uninterruptible(policy)
+        // The release runs uninterruptibly and a forked fiber inherits that; the policy's own timeouts need to
+        // interrupt what they bound, so it runs interruptibly (and nobody else holds its fiber to interrupt it).
+        : Effect.forkDaemon(Effect.interruptible(policy))).pipe(Effect.zipRight(Deferred.await(done)))
   })
+
+/** The leader exited, its pipes ended, and no member of its group is alive. */
+const nothingInFlight = (proc: Process): Effect.Effect<boolean> =>
+  proc.exit === undefined || proc.stdout?.ended === false || proc.stderr?.ended === false
+    ? Effect.succeed(false)
+    : Effect.map(proc.spawned.groupAlive, (alive) => !alive)
 
 const terminateWith = (
   proc: Process,
@@ -763,7 +799,9 @@ const terminatePolicy = (proc: Process, settings: TerminateSettings): Effect.Eff
     const elapsed = Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(now - started))
     const signalGroup = (signal: Signal) =>
       proc.spawned.signal(signal, "group").pipe(
-        Effect.catchAll((error) => Effect.logWarning(`could not send ${signal}: ${error.message}`))
+        Effect.catchAll((error) =>
+          Effect.annotateLogs(Effect.logWarning(`could not send ${signal}: ${error.message}`), proc.annotations)
+        )
       )
     let outcome: ManagedProcess.TerminateOutcome
     if (proc.exit !== undefined && !(yield* proc.spawned.groupAlive)) {
@@ -774,24 +812,33 @@ const terminatePolicy = (proc: Process, settings: TerminateSettings): Effect.Eff
       if (yield* waitUntilGone(proc, settings.timeout)) {
         outcome = { _tag: "Exited", exit: proc.exit!, elapsed: yield* elapsed }
       } else {
-        yield* Effect.logWarning(`still running ${Duration.format(settings.timeout)} after ${settings.signal}: SIGKILL`)
+        yield* Effect.annotateLogs(
+          Effect.logWarning(`still running ${Duration.format(settings.timeout)} after ${settings.signal}: SIGKILL`),
+          proc.annotations
+        )
         yield* signalGroup("SIGKILL")
         const gone = yield* waitUntilGone(proc, settings.killTimeout)
         outcome = { _tag: "Killed", exit: proc.exit, elapsed: yield* elapsed, survivors: !gone }
-        if (!gone) yield* Effect.logError("process group still alive after SIGKILL; giving up on it")
+        if (!gone) {
+          yield* Effect.annotateLogs(
+            Effect.logError("process group still alive after SIGKILL; giving up on it"),
+            proc.annotations
+          )
+        }
       }
     }
     yield* reap(proc)
     yield* recordExit(proc, outcome)
-    yield* Effect.logDebug(`terminated: ${outcome._tag} in ${Duration.format(outcome.elapsed)}`)
+    yield* logDebug(`terminated: ${outcome._tag} in ${Duration.format(outcome.elapsed)}`, () => proc.annotations)
     return outcome
   }).pipe(
-    Effect.annotateLogs({ pid: proc.pid, command: describeCommand(proc.command) }),
-    Effect.withSpan("ManagedProcess.terminate", { attributes: { pid: proc.pid, signal: settings.signal } })
+    Effect.withSpan("ManagedProcess.terminate", {
+      attributes: { pid: proc.pid, signal: settings.signal },
+      captureStackTrace: false
+    })
   )
 
 const recordExit = (proc: Process, outcome: ManagedProcess.TerminateOutcome): Effect.Effect<void> => {
-  const program = metrics.program(proc.command)
   const exit = proc.exit
   const [key, value] = exit === undefined
     ? ["signal", "unknown"]
@@ -799,10 +846,8 @@ const recordExit = (proc: Process, outcome: ManagedProcess.TerminateOutcome): Ef
     ? ["exit_code", String(exit.exitCode)]
     : ["signal", exit.signal]
   return Effect.zipRight(
-    Metric.increment(Metric.tagged(Metric.tagged(metrics.exits, "program", program), key, value)),
-    outcome._tag === "Killed"
-      ? Metric.increment(Metric.tagged(metrics.forcedKills, "program", program))
-      : Effect.void
+    Metric.increment(Metric.tagged(proc.metrics.exits, key, value)),
+    outcome._tag === "Killed" ? Metric.increment(proc.metrics.forcedKills) : Effect.void
   )
 }
 
@@ -840,11 +885,7 @@ const reap = (proc: Process): Effect.Effect<void> =>
 /** The release of the scope: terminate with the launch options, then refuse further use. */
 const release = (proc: Process): Effect.Effect<void> =>
   terminateOnce(proc, proc.settings).pipe(
-    Effect.tap((outcome) =>
-      Effect.logDebug(`released: ${outcome._tag}`).pipe(
-        Effect.annotateLogs({ pid: proc.pid, command: describeCommand(proc.command) })
-      )
-    ),
+    Effect.tap((outcome) => logDebug(`released: ${outcome._tag}`, () => proc.annotations)),
     Effect.ensuring(Effect.sync(() => {
       proc.released = true
       proc.stdout?.notify()
@@ -905,8 +946,16 @@ const collect = (
 ): Effect.Effect<string, ProcessError> => {
   if (channel === undefined || !channel.acquire("run")) return Effect.succeed("")
   const decoder = new TextDecoder()
-  const parts: Array<string> = []
+  // One growing string, as raw Node code would build it: joining kept parts would hold the output twice at the end.
+  let text = ""
+  let carry: Uint8Array | undefined
   let size = 0
+  const append = (chunk: Uint8Array) => {
+    const bytes = carry === undefined ? chunk : concatBytes(carry, chunk)
+    const complete = completeUtf8Length(bytes)
+    carry = complete === bytes.length ? undefined : bytes.slice(complete)
+    text += decoder.decode(complete === bytes.length ? bytes : bytes.subarray(0, complete))
+  }
   return Effect.gen(function*() {
     let drainDeadline: number | undefined
     for (;;) {
@@ -922,7 +971,7 @@ const collect = (
             ...proc.tails()
           })
         }
-        parts.push(decoder.decode(chunk, { stream: true }))
+        append(chunk)
       }
       if (channel.ended) break
       if (proc.exit !== undefined) {
@@ -934,8 +983,8 @@ const collect = (
         yield* channel.awaitChange(version)
       }
     }
-    parts.push(decoder.decode())
-    return parts.join("")
+    if (carry !== undefined) text += decoder.decode(carry) // the output ended inside a character
+    return text
   }).pipe(Effect.ensuring(Effect.sync(() => channel.releaseReader())))
 }
 

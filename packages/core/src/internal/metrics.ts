@@ -37,3 +37,37 @@ export const program = (command: ReadonlyArray<string>): string => {
   const first = command[0] ?? ""
   return first.slice(first.lastIndexOf("/") + 1)
 }
+
+/** @internal */
+export interface ProgramMetrics {
+  readonly launches: Metric.Metric.Counter<number>
+  readonly exits: Metric.Metric.Counter<number>
+  readonly forcedKills: Metric.Metric.Counter<number>
+  readonly restarts: Metric.Metric.Counter<number>
+  readonly launchToReady: typeof launchToReady
+}
+
+const byProgram = new Map<string, ProgramMetrics>()
+
+/**
+ * The metrics tagged for one program, built once: tagging builds a new metric key, which is not free on every
+ * launch. Bounded: past 1024 programs, older entries are rebuilt when needed.
+ *
+ * @internal
+ */
+export const forProgram = (command: ReadonlyArray<string>): ProgramMetrics => {
+  const name = program(command)
+  let found = byProgram.get(name)
+  if (found === undefined) {
+    if (byProgram.size >= 1024) byProgram.clear()
+    found = {
+      launches: Metric.tagged(launches, "program", name),
+      exits: Metric.tagged(exits, "program", name),
+      forcedKills: Metric.tagged(forcedKills, "program", name),
+      restarts: Metric.tagged(restarts, "program", name),
+      launchToReady: Metric.tagged(launchToReady, "program", name)
+    }
+    byProgram.set(name, found)
+  }
+  return found
+}

@@ -18,7 +18,10 @@ export const completeUtf8Length = (bytes: Uint8Array): number => {
 
 const encoder = new TextEncoder()
 
-const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+const COALESCE_LIMIT = 4 * 1024 * 1024
+
+/** @internal */
+export const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
   const out = new Uint8Array(a.length + b.length)
   out.set(a, 0)
   out.set(b, a.length)
@@ -44,7 +47,7 @@ export class Tail {
   }
   text(): string {
     if (this.size === 0) return ""
-    let bytes = this.chunks.length === 1 ? this.chunks[0]! : this.chunks.reduce(concat)
+    let bytes = this.chunks.length === 1 ? this.chunks[0]! : this.chunks.reduce(concatBytes)
     if (bytes.length > this.limit) {
       let start = bytes.length - this.limit
       while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start++ // do not start inside a character
@@ -216,11 +219,31 @@ export class OutputChannel {
       this.textPos = 0
       this.searchFrom = 0
       this.carry = undefined
-      return pending === undefined ? carry : carry === undefined ? pending : concat(pending, carry)
+      return pending === undefined ? carry : carry === undefined ? pending : concatBytes(pending, carry)
     }
-    const next = this.chunks.shift()
-    if (next !== undefined) this.consumed(next.length)
-    return next
+    if (this.chunks.length <= 1) {
+      const next = this.chunks.shift()
+      if (next !== undefined) this.consumed(next.length)
+      return next
+    }
+    // Several chunks wait: one element for all of them (up to 4 MiB), so a reader that fell behind catches up in
+    // one step instead of one stream step per 64 KiB chunk.
+    let size = 0
+    let count = 0
+    while (count < this.chunks.length && (count === 0 || size + this.chunks[count]!.length <= COALESCE_LIMIT)) {
+      size += this.chunks[count]!.length
+      count++
+    }
+    const taken = this.chunks.splice(0, count)
+    this.consumed(size)
+    if (taken.length === 1) return taken[0]
+    const out = new Uint8Array(size)
+    let offset = 0
+    for (const chunk of taken) {
+      out.set(chunk, offset)
+      offset += chunk.length
+    }
+    return out
   }
 
   /** Decodes the next unread chunk into the text view. False when there is none. */
@@ -236,7 +259,7 @@ export class OutputChannel {
       return false
     }
     this.consumed(next.length)
-    const bytes = this.carry === undefined ? next : concat(this.carry, next)
+    const bytes = this.carry === undefined ? next : concatBytes(this.carry, next)
     const complete = completeUtf8Length(bytes)
     this.carry = complete === bytes.length ? undefined : bytes.slice(complete)
     this.appendText(this.decoder.decode(complete === bytes.length ? bytes : bytes.subarray(0, complete)))
@@ -297,6 +320,17 @@ export class OutputChannel {
 
   /** All text available now (decoding every unread chunk). */
   takeAllText(): string {
+    if (this.textPos >= this.text.length && this.chunks.length === 1 && this.carry === undefined) {
+      // The common case, one fresh chunk: decode it straight to the caller, without the text view.
+      this.text = ""
+      this.textPos = 0
+      this.searchFrom = 0
+      const chunk = this.chunks.shift()!
+      this.consumed(chunk.length)
+      const complete = completeUtf8Length(chunk)
+      if (complete < chunk.length) this.carry = chunk.slice(complete)
+      return this.decoder.decode(complete === chunk.length ? chunk : chunk.subarray(0, complete))
+    }
     while (this.decodeNext()) {
       // decode everything available
     }

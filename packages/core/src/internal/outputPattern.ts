@@ -60,14 +60,22 @@ const sourcesOf = (selector: OutputPattern.SourceSelector): ReadonlyArray<Source
  * @internal
  */
 export class SeenText {
-  private text = ""
+  // Pieces, joined only when the text is asked for: appending is on the path of every chunk.
+  private pieces: Array<string> = []
+  private length = 0
   constructor(private readonly limit: number = MAX_SEEN_LENGTH) {}
   append(piece: string): void {
-    this.text += piece
-    if (this.text.length > this.limit * 2) this.text = this.text.slice(-this.limit)
+    if (piece.length === 0) return
+    this.pieces.push(piece)
+    this.length += piece.length
+    while (this.pieces.length > 1 && this.length - this.pieces[0]!.length >= this.limit) {
+      this.length -= this.pieces.shift()!.length
+    }
   }
   get value(): string {
-    return this.text.length > this.limit ? this.text.slice(-this.limit) : this.text
+    const text = this.pieces.length === 1 ? this.pieces[0]! : this.pieces.join("")
+    if (this.pieces.length > 1) this.pieces = [text]
+    return text.length > this.limit ? text.slice(-this.limit) : text
   }
 }
 

@@ -24,11 +24,7 @@ const toSpawnedError = (error: unknown): SpawnedProcessError => {
  * @internal
  */
 export const isGroupAlive = (pgid: number): boolean => {
-  try {
-    process.kill(-pgid, 0)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false
-  }
+  if (kill(-pgid, 0) === "ESRCH") return false
   if (process.platform !== "linux") return true
   let entries: Array<string>
   try {
@@ -50,6 +46,23 @@ export const isGroupAlive = (pgid: number): boolean => {
     if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") return true
   }
   return false
+}
+
+/**
+ * `process.kill` that returns the errno code instead of throwing. "No such process" is the common answer here (every
+ * release asks whether a group is gone), and the error Node throws for it captures a stack trace each time.
+ */
+const kill = (pid: number, signal: string | number): string | undefined => {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    process.kill(pid, signal)
+    return undefined
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? "EUNKNOWN"
+  } finally {
+    Error.stackTraceLimit = limit
+  }
 }
 
 const isDirectory = (path: string): boolean => {
@@ -180,17 +193,11 @@ const makeSpawned = (child: ChildProcess.ChildProcess, hooks: SpawnerHooks): Pro
       if (stdin !== null && !stdin.writableEnded) stdin.end()
     }),
     signal: (signal, target) =>
-      Effect.try({
-        try: () => {
-          try {
-            process.kill(target === "group" ? -pid : pid, signal)
-            return true
-          } catch (error) {
-            if ((error as NodeJS.ErrnoException).code === "ESRCH") return false
-            throw error
-          }
-        },
-        catch: toSpawnedError
+      Effect.suspend(() => {
+        const code = kill(target === "group" ? -pid : pid, signal)
+        if (code === undefined) return Effect.succeed(true)
+        if (code === "ESRCH") return Effect.succeed(false)
+        return Effect.fail({ code, message: `kill ${signal}: ${code}`, cause: undefined })
       }),
     groupAlive: Effect.sync(() => isGroupAlive(pid)),
     closePipes: Effect.sync(() => {
