@@ -44,7 +44,7 @@ import {
 import type * as Readiness from "../Readiness.js"
 import { argvOf, decodeDuration, hasOwnStdin, normalize, type Normalized } from "./command.js"
 import * as metrics from "./metrics.js"
-import { completeUtf8Length, concatBytes, OutputChannel } from "./outputChannel.js"
+import { awaitAnyChange, completeUtf8Length, concatBytes, OutputChannel } from "./outputChannel.js"
 import * as pattern_ from "./outputPattern.js"
 import { StderrRelay } from "./stderrRelay.js"
 
@@ -731,7 +731,7 @@ const matchOutputLoop = <A>(
           ...proc.tails()
         })
       }
-      const change = Effect.raceAll(pipes.map(([, channel], i) => channel.awaitChange(versions[i]!)))
+      const change = awaitAnyChange(pipes.map(([, channel]) => channel), versions)
       yield* drainDeadline === undefined ? change : change.pipe(Effect.timeoutOption(PIPE_GRACE))
     }
     if (decision._tag === "Failed") {
@@ -918,9 +918,7 @@ export const run = (
       // A child that exits without reading its input is not an error of `run`: its exit code says what happened.
       yield* Effect.forkScoped(Effect.ignore(Effect.zipRight(writeStdin(proc, stdinInput), closeStdin(proc))))
     }
-    const work = Effect.all([collect(proc, proc.stdout, maxBuffer), collect(proc, proc.stderr, maxBuffer)], {
-      concurrency: 2
-    }).pipe(Effect.zip(Deferred.await(proc.exited)))
+    const work = Effect.zip(collect(proc, maxBuffer), Deferred.await(proc.exited))
     const [[stdout, stderr], exit] = yield* limit === undefined ? work : work.pipe(
       Effect.timeoutFail({ duration: limit, onTimeout: () => timeoutError(proc, "Run", limit) })
     )
@@ -938,31 +936,23 @@ export const run = (
     return { command: proc.command, pid: proc.pid, exitCode: exit.exitCode, stdout, stderr, duration }
   }))
 
-/** Reads a pipe to its end (or until `PIPE_GRACE` after the leader's exit), decoding as it goes. */
-const collect = (
-  proc: Process,
-  channel: OutputChannel | undefined,
-  maxBuffer: number
-): Effect.Effect<string, ProcessError> => {
-  if (channel === undefined || !channel.acquire("run")) return Effect.succeed("")
-  const decoder = new TextDecoder()
-  // One growing string, as raw Node code would build it: joining kept parts would hold the output twice at the end.
-  let text = ""
-  let carry: Uint8Array | undefined
-  let size = 0
-  const append = (chunk: Uint8Array) => {
-    const bytes = carry === undefined ? chunk : concatBytes(carry, chunk)
-    const complete = completeUtf8Length(bytes)
-    carry = complete === bytes.length ? undefined : bytes.slice(complete)
-    text += decoder.decode(complete === bytes.length ? bytes : bytes.subarray(0, complete))
-  }
+/**
+ * Reads stdout and stderr to their end (or until `PIPE_GRACE` after the leader's exit), decoding as it goes, in one
+ * loop that wakes on either pipe (or the exit).
+ */
+const collect = (proc: Process, maxBuffer: number): Effect.Effect<readonly [string, string], ProcessError> => {
+  const sinks = [proc.stdout, proc.stderr].map((channel) =>
+    channel === undefined ? undefined : new TextSink(channel, maxBuffer)
+  )
+  const active = sinks.filter((sink) => sink !== undefined)
+  const channels = active.map((sink) => sink.channel)
+  for (const channel of channels) channel.acquire("run") // a fresh process: nobody else can hold its pipes
   return Effect.gen(function*() {
     let drainDeadline: number | undefined
     for (;;) {
-      const version = channel.currentVersion
-      for (const chunk of channel.takeBytes()) {
-        size += chunk.length
-        if (size > maxBuffer) {
+      const versions = channels.map((channel) => channel.currentVersion)
+      for (const sink of active) {
+        if (!sink.drain()) {
           return yield* new ProcessError({
             reason: "MaxBufferExceeded",
             command: proc.command,
@@ -971,21 +961,47 @@ const collect = (
             ...proc.tails()
           })
         }
-        append(chunk)
       }
-      if (channel.ended) break
+      if (channels.every((channel) => channel.ended)) break
       if (proc.exit !== undefined) {
         const now = yield* Clock.currentTimeMillis
         drainDeadline ??= now + Duration.toMillis(PIPE_GRACE)
         if (now >= drainDeadline) break
-        yield* channel.awaitChange(version).pipe(Effect.timeoutOption(Duration.millis(drainDeadline - now)))
+        yield* awaitAnyChange(channels, versions).pipe(Effect.timeoutOption(Duration.millis(drainDeadline - now)))
       } else {
-        yield* channel.awaitChange(version)
+        yield* awaitAnyChange(channels, versions)
       }
     }
-    if (carry !== undefined) text += decoder.decode(carry) // the output ended inside a character
-    return text
-  }).pipe(Effect.ensuring(Effect.sync(() => channel.releaseReader())))
+    return [sinks[0]?.finish() ?? "", sinks[1]?.finish() ?? ""] as const
+  }).pipe(Effect.ensuring(Effect.sync(() => channels.forEach((channel) => channel.releaseReader()))))
+}
+
+/** Decodes a pipe's output into one growing string, as raw Node code would build it. */
+class TextSink {
+  private readonly decoder = new TextDecoder()
+  private text = ""
+  private carry: Uint8Array | undefined = undefined
+  private size = 0
+  constructor(readonly channel: OutputChannel, private readonly maxBuffer: number) {}
+
+  /** Takes what arrived; false once more than `maxBuffer` bytes came. */
+  drain(): boolean {
+    for (const chunk of this.channel.takeBytes()) {
+      this.size += chunk.length
+      if (this.size > this.maxBuffer) return false
+      const bytes = this.carry === undefined ? chunk : concatBytes(this.carry, chunk)
+      const complete = completeUtf8Length(bytes)
+      this.carry = complete === bytes.length ? undefined : bytes.slice(complete)
+      this.text += this.decoder.decode(complete === bytes.length ? bytes : bytes.subarray(0, complete))
+    }
+    return true
+  }
+
+  finish(): string {
+    if (this.carry !== undefined) this.text += this.decoder.decode(this.carry) // ended inside a character
+    this.carry = undefined
+    return this.text
+  }
 }
 
 // -----------------------------------------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ export class OutputChannel {
   private textPos = 0
   private searchFrom = 0
   private carry: Uint8Array | undefined = undefined
-  private readonly decoder = new TextDecoder()
+  private decoderInstance: TextDecoder | undefined = undefined
   readonly tail: Tail
   /** An extra listener of every chunk (the stderr relay). */
   tap: ((chunk: Uint8Array) => void) | undefined = undefined
@@ -98,6 +98,11 @@ export class OutputChannel {
     private readonly control: { readonly pause: () => void; readonly resume: () => void }
   ) {
     this.tail = new Tail(tailLimit)
+  }
+
+  /** Made on the first text read: many processes are never read as text. */
+  private decoder(): TextDecoder {
+    return this.decoderInstance ??= new TextDecoder()
   }
 
   // --- the writer side (called by the platform's listeners) ---
@@ -156,13 +161,17 @@ export class OutputChannel {
 
   /** Completes as soon as anything changed after `since` (at once if it already has). */
   awaitChange(since: number): Effect.Effect<void> {
-    return Effect.async<void>((resume) => {
-      if (this.version !== since) return resume(Effect.void)
-      this.waiter = () => resume(Effect.void)
-      return Effect.sync(() => {
-        this.waiter = undefined
-      })
-    })
+    return awaitAnyChange([this], [since])
+  }
+
+  /** @internal */
+  setWaiter(waiter: () => void): void {
+    this.waiter = waiter
+  }
+
+  /** @internal */
+  clearWaiter(waiter: () => void): void {
+    if (this.waiter === waiter) this.waiter = undefined
   }
 
   /** Whether there is nothing left to read and nothing more will come. */
@@ -252,7 +261,7 @@ export class OutputChannel {
     if (next === undefined) {
       if (this.ended && this.carry !== undefined) {
         // The output ended inside a character: decode what there is (a replacement character).
-        this.appendText(this.decoder.decode(this.carry))
+        this.appendText(this.decoder().decode(this.carry))
         this.carry = undefined
         return true
       }
@@ -262,7 +271,7 @@ export class OutputChannel {
     const bytes = this.carry === undefined ? next : concatBytes(this.carry, next)
     const complete = completeUtf8Length(bytes)
     this.carry = complete === bytes.length ? undefined : bytes.slice(complete)
-    this.appendText(this.decoder.decode(complete === bytes.length ? bytes : bytes.subarray(0, complete)))
+    this.appendText(this.decoder().decode(complete === bytes.length ? bytes : bytes.subarray(0, complete)))
     return true
   }
 
@@ -329,7 +338,7 @@ export class OutputChannel {
       this.consumed(chunk.length)
       const complete = completeUtf8Length(chunk)
       if (complete < chunk.length) this.carry = chunk.slice(complete)
-      return this.decoder.decode(complete === chunk.length ? chunk : chunk.subarray(0, complete))
+      return this.decoder().decode(complete === chunk.length ? chunk : chunk.subarray(0, complete))
     }
     while (this.decodeNext()) {
       // decode everything available
@@ -345,3 +354,25 @@ export class OutputChannel {
     this.searchFrom = 0
   }
 }
+
+/**
+ * Completes as soon as any of `channels` changed after its version in `versions` (at once if one already has). One
+ * callback on each channel and no fiber: a reader of both pipes waits as cheaply as a reader of one.
+ *
+ * @internal
+ */
+export const awaitAnyChange = (
+  channels: ReadonlyArray<OutputChannel>,
+  versions: ReadonlyArray<number>
+): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    if (channels.some((channel, i) => channel.currentVersion !== versions[i])) return resume(Effect.void)
+    const wake = () => {
+      for (const channel of channels) channel.clearWaiter(wake)
+      resume(Effect.void)
+    }
+    for (const channel of channels) channel.setWaiter(wake)
+    return Effect.sync(() => {
+      for (const channel of channels) channel.clearWaiter(wake)
+    })
+  })
