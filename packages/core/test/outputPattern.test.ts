@@ -87,7 +87,7 @@ describe("OutputPattern", () => {
     "allParts agrees with a naive search of the whole text, for any chunking",
     [
       FC.array(FC.constantFrom("a", "b", "|", "\n", "é", "ab"), { maxLength: 40 }).map((parts) => parts.join("")),
-      FC.array(FC.constantFrom("a", "b|", "ab", "ba", "\n"), { minLength: 1, maxLength: 3 }),
+      FC.array(FC.constantFrom("a", "b|", "ab", "ba", "\n", "", "a\nb"), { minLength: 1, maxLength: 3 }),
       FC.array(FC.nat(), { maxLength: 8 })
     ],
     ([text, parts, cuts]) => {

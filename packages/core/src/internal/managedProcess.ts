@@ -603,16 +603,18 @@ const pipeStream = <A>(
   take: (channel: OutputChannel) => A | undefined
 ): Stream.Stream<A, StateError> =>
   Stream.unwrapScoped(
-    Effect.map(holdPipes(proc, [name], operation), ([channel]) =>
-      Stream.repeatEffectOption(Effect.gen(function*() {
-        for (;;) {
-          const version = channel!.currentVersion
-          const item = take(channel!)
-          if (item !== undefined) return item
-          if (channel!.exhausted || proc.released) return yield* Effect.fail(Option.none())
-          yield* channel!.awaitChange(version)
-        }
-      })))
+    Effect.map(holdPipes(proc, [name], operation), ([channel]) => {
+      // The pull is on the path of every chunk: a plain recursive Effect, no generator.
+      const end = Effect.fail(Option.none())
+      const pull: Effect.Effect<A, Option.Option<never>> = Effect.suspend(() => {
+        const version = channel!.currentVersion
+        const item = take(channel!)
+        if (item !== undefined) return Effect.succeed(item)
+        if (channel!.exhausted || proc.released) return end
+        return Effect.zipRight(channel!.awaitChange(version), pull)
+      })
+      return Stream.repeatEffectOption(pull)
+    })
   )
 
 // One element per pull: a downstream `take` or `takeUntil` drops the rest of a chunk, and the next reader must get it.

@@ -120,31 +120,40 @@ export const allParts = (
     let remaining = parts.length
     const overlap = Math.max(0, ...parts.map((part) => part.length - 1))
     let carry = ""
-    let own = ""
+    // The output this part of the pattern saw (its source only), returned on a match.
+    const own = new SeenText()
     return {
       feed(text) {
-        const window = carry + text
         let end = 0
         for (let i = 0; i < parts.length; i++) {
           if (found[i]) continue
-          const index = window.indexOf(parts[i]!)
-          if (index < 0) continue
+          const part = parts[i]!
+          // A part that straddles the previous piece and this one, then one inside this piece: the piece itself
+          // is searched as it is, never copied behind the carried overlap.
+          const straddling = carry.length === 0 ? -1 : (carry + text.slice(0, part.length - 1)).indexOf(part)
+          let partEnd: number
+          if (straddling >= 0) {
+            partEnd = Math.max(0, straddling + part.length - carry.length)
+          } else {
+            const index = text.indexOf(part)
+            if (index < 0) continue
+            partEnd = index + part.length
+          }
           found[i] = true
           remaining--
-          end = Math.max(end, index + parts[i]!.length - carry.length)
+          end = Math.max(end, partEnd)
         }
         if (remaining === 0) {
           // Like the reference (which reads whole lines), the match takes the rest of its line when it has arrived.
           const newline = text.indexOf("\n", Math.max(0, end - 1))
           const consumed = newline < 0 ? text.length : newline + 1
           seen.append(text.slice(0, consumed))
-          own += text.slice(0, consumed)
-          return { _tag: "Matched", value: own.length > MAX_SEEN_LENGTH ? own.slice(-MAX_SEEN_LENGTH) : own, consumed }
+          own.append(text.slice(0, consumed))
+          return { _tag: "Matched", value: own.value, consumed }
         }
         seen.append(text)
-        own += text
-        if (own.length > MAX_SEEN_LENGTH * 2) own = own.slice(-MAX_SEEN_LENGTH)
-        carry = overlap === 0 ? "" : window.slice(-overlap)
+        own.append(text)
+        carry = overlap === 0 ? "" : text.length >= overlap ? text.slice(-overlap) : (carry + text).slice(-overlap)
         return undefined
       },
       finish: () => undefined
