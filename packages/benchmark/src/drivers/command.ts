@@ -7,6 +7,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { Driver } from "../types.js"
+import { sequentialLatencies } from "./shared.js"
 
 const runtime = ManagedRuntime.make(NodeContext.layer)
 const run = <A, E>(effect: Effect.Effect<A, E, NodeContext.NodeContext>): Promise<A> => runtime.runPromise(effect)
@@ -31,16 +32,7 @@ export const driver: Driver = {
   init: async () => {
     await runtime.runtime()
   },
-  spawnSequential: (count) =>
-    run(Effect.gen(function*() {
-      const latencies: Array<number> = []
-      for (let i = 0; i < count; i++) {
-        const start = performance.now()
-        yield* Command.exitCode(TRUE)
-        latencies.push(performance.now() - start)
-      }
-      return latencies
-    })),
+  spawnSequential: (count) => run(sequentialLatencies(count, Command.exitCode(TRUE))),
   spawnConcurrent: (count, concurrency) =>
     run(Effect.forEach(Array.from({ length: count }), () => Command.exitCode(TRUE), { concurrency, discard: true })),
   throughput: (argv) => run(Stream.runFold(Command.stream(make(argv)), 0, (bytes, chunk) => bytes + chunk.length)),

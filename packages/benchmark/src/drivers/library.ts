@@ -7,6 +7,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { Driver } from "../types.js"
+import { sequentialLatencies } from "./shared.js"
 
 const runtime = ManagedRuntime.make(NodeProcess.layer)
 type R = ManagedRuntime.ManagedRuntime.Context<typeof runtime>
@@ -35,16 +36,7 @@ export const driver: Driver = {
   init: async () => {
     await runtime.runtime()
   },
-  spawnSequential: (count) =>
-    run(Effect.gen(function*() {
-      const latencies: Array<number> = []
-      for (let i = 0; i < count; i++) {
-        const start = performance.now()
-        yield* ManagedProcess.run(TRUE)
-        latencies.push(performance.now() - start)
-      }
-      return latencies
-    })),
+  spawnSequential: (count) => run(sequentialLatencies(count, ManagedProcess.run(TRUE))),
   spawnConcurrent: (count, concurrency) =>
     run(Effect.forEach(Array.from({ length: count }), () => ManagedProcess.run(TRUE), { concurrency, discard: true })),
   throughput: (argv) =>

@@ -205,15 +205,19 @@ class Process {
 // 1. Launch
 // -----------------------------------------------------------------------------------------------------------------
 
+/** What acquiring a process is: its handle, in the current scope. */
+type Acquire<A, E, R> = Effect.Effect<
+  ManagedProcess.ManagedProcess<A>,
+  ProcessError | StateError | TimeoutError | E,
+  ProcessSpawner | Scope.Scope | R
+>
+
 /** @internal */
 export const make = <A = void, E = never, R = never>(
   input: ManagedProcess.CommandInput,
   options: ManagedProcess.Options<A, E, R> = {}
-): Effect.Effect<
-  ManagedProcess.ManagedProcess<A>,
-  ProcessError | StateError | TimeoutError | E,
-  ProcessSpawner | Scope.Scope | R
-> => options.retry === undefined ? makeOnce(input, options) : makeRetrying(input, options, options.retry)
+): Acquire<A, E, R> =>
+  options.retry === undefined ? makeOnce(input, options) : makeRetrying(input, options, options.retry)
 
 /** @internal */
 export const layer = <I, S, A = void, E = never, R = never>(
@@ -227,11 +231,7 @@ export const layer = <I, S, A = void, E = never, R = never>(
 const makeOnce = <A, E, R>(
   input: ManagedProcess.CommandInput,
   options: ManagedProcess.Options<A, E, R>
-): Effect.Effect<
-  ManagedProcess.ManagedProcess<A>,
-  ProcessError | StateError | TimeoutError | E,
-  ProcessSpawner | Scope.Scope | R
-> =>
+): Acquire<A, E, R> =>
   Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
     const proc = yield* makeProcess(input, options)
@@ -263,11 +263,7 @@ const makeRetrying = <A, E, R>(
   input: ManagedProcess.CommandInput,
   options: ManagedProcess.Options<A, E, R>,
   schedule: Schedule.Schedule<unknown, ProcessError | StateError | TimeoutError | E, never>
-): Effect.Effect<
-  ManagedProcess.ManagedProcess<A>,
-  ProcessError | StateError | TimeoutError | E,
-  ProcessSpawner | Scope.Scope | R
-> =>
+): Acquire<A, E, R> =>
   Effect.gen(function*() {
     const scope = yield* Effect.scope
     const retryWhile = options.retryWhile ?? isTransient
