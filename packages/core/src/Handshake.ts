@@ -20,6 +20,14 @@ import type * as Readiness from "./Readiness.js"
 /**
  * The fields of a handshake line, decoded.
  *
+ * @example
+ * import { Schema } from "effect"
+ * import { Handshake } from "@effect-process/core"
+ *
+ * Schema.decodeUnknownSync(Handshake.HandshakeLine)({
+ *   coreProtocolVersion: "1", appProtocolVersion: "5", networkType: "tcp", networkAddress: "127.0.0.1:1234", protocol: "grpc"
+ * })
+ *
  * @since 0.1.0
  * @category schemas
  */

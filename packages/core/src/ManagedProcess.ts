@@ -442,24 +442,51 @@ export const terminate: {
 /**
  * The reference's default grace before SIGKILL: 7 seconds.
  *
+ * @example
+ * import { Duration } from "effect"
+ * import { ManagedProcess } from "@effect-process/core"
+ *
+ * Duration.toSeconds(Duration.decode(ManagedProcess.DEFAULT_TERMINATE_TIMEOUT)) // 7
+ *
  * @since 0.1.0
  * @category constants
  */
 export const DEFAULT_TERMINATE_TIMEOUT: Duration.DurationInput = internal.DEFAULT_TERMINATE_TIMEOUT
 
 /**
+ * The default timeout of readLine: 2 seconds (the reference's).
+ *
+ * @example
+ * import { ManagedProcess } from "@effect-process/core"
+ *
+ * const timeout = ManagedProcess.DEFAULT_READLINE_TIMEOUT
+ *
  * @since 0.1.0
  * @category constants
  */
 export const DEFAULT_READLINE_TIMEOUT: Duration.DurationInput = internal.DEFAULT_READLINE_TIMEOUT
 
 /**
+ * The default timeout of readChar: 1 second (the reference's).
+ *
+ * @example
+ * import { ManagedProcess } from "@effect-process/core"
+ *
+ * const timeout = ManagedProcess.DEFAULT_READCHAR_TIMEOUT
+ *
  * @since 0.1.0
  * @category constants
  */
 export const DEFAULT_READCHAR_TIMEOUT: Duration.DurationInput = internal.DEFAULT_READCHAR_TIMEOUT
 
 /**
+ * The default timeout of waitForOutput: 10 seconds (the reference's).
+ *
+ * @example
+ * import { ManagedProcess } from "@effect-process/core"
+ *
+ * const timeout = ManagedProcess.DEFAULT_WAIT_TIMEOUT
+ *
  * @since 0.1.0
  * @category constants
  */

@@ -50,6 +50,14 @@ export interface ProcessManagerService {
 }
 
 /**
+ * The tag of the process manager service.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { ProcessManager } from "@effect-process/core"
+ *
+ * const count = Effect.flatMap(ProcessManager.ProcessManager, (manager) => Effect.map(manager.list, (rows) => rows.length))
+ *
  * @since 0.1.0
  * @category tags
  */
