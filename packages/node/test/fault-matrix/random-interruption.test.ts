@@ -44,7 +44,10 @@ describe("fault matrix: interruption at random points", () => {
           readiness: random() < 0.5,
           readyDelay: random() < 0.3 ? 1 + Math.floor(random() * 5) : 0,
           yields: random() < 0.3 ? Math.floor(random() * 30) : undefined,
-          delay: Math.floor(random() * 30)
+          delay: Math.floor(random() * 30),
+          // Some iterations wait for the release to begin before interrupting: a random delay alone reaches it
+          // rarely when the machine is slow (the use phase takes longer), and the release must be covered.
+          inRelease: random() < 0.05
         }))
 
         const iteration = (step: typeof plan[number]) =>
@@ -81,8 +84,11 @@ describe("fault matrix: interruption at random points", () => {
               phase = "done"
             })))
             const fiber = yield* Effect.fork(program)
-            if (step.yields !== undefined) { for (let k = 0; k < step.yields; k++) yield* Effect.yieldNow() }
-            else yield* Effect.sleep(step.delay)
+            if (step.inRelease) {
+              for (let k = 0; k < 10_000 && phase !== "release" && phase !== "done"; k++) yield* Effect.sleep(1)
+            } else if (step.yields !== undefined) {
+              for (let k = 0; k < step.yields; k++) yield* Effect.yieldNow()
+            } else yield* Effect.sleep(step.delay)
             const at = phase
             const exit = yield* Fiber.interrupt(fiber).pipe(Effect.timeout(HANG), Effect.option)
             if (Option.isNone(exit)) {
