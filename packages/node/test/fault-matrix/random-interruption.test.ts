@@ -85,7 +85,9 @@ describe("fault matrix: interruption at random points", () => {
             })))
             const fiber = yield* Effect.fork(program)
             if (step.inRelease) {
-              for (let k = 0; k < 10_000 && phase !== "release" && phase !== "done"; k++) yield* Effect.sleep(1)
+              // `phase` is set by the forked program: read it through a function, not as a narrowed local
+              const now = (): Phase => phase
+              for (let k = 0; k < 10_000 && now() !== "release" && now() !== "done"; k++) yield* Effect.sleep(1)
             } else if (step.yields !== undefined) {
               for (let k = 0; k < step.yields; k++) yield* Effect.yieldNow()
             } else yield* Effect.sleep(step.delay)
