@@ -127,6 +127,8 @@ class Process {
   readonly stderr: OutputChannel | undefined
   stdinClosed = false
   released = false
+  /** When readers stop waiting for the pipes to end: `PIPE_GRACE` after the leader's exit was first noticed. */
+  pipeDeadline: number | undefined = undefined
   termination: Deferred.Deferred<ManagedProcess.TerminateOutcome> | undefined = undefined
   readonly relay: StderrRelay | undefined
   readonly listeners: SpawnListeners
@@ -531,6 +533,31 @@ const withReader = <A, E, R>(
 ): Effect.Effect<A, E | StateError, R> =>
   Effect.scoped(Effect.flatMap(holdPipes(proc, [name], operation), ([channel]) => use(channel!)))
 
+/**
+ * Milliseconds readers may still wait for the pipes: unlimited (`undefined`) while the leader runs; after its exit,
+ * what is left of `PIPE_GRACE` (a descendant outside the group can hold a pipe open forever).
+ */
+const pipeTimeLeft = (proc: Process): Effect.Effect<number | undefined> =>
+  proc.exit === undefined
+    ? Effect.succeed(undefined)
+    : Effect.map(Clock.currentTimeMillis, (now) => (proc.pipeDeadline ??= now + Duration.toMillis(PIPE_GRACE)) - now)
+
+/**
+ * Waits for new output on any of `channels` (or their end, or the exit), bounded by `pipeTimeLeft`. Succeeds with
+ * `false` when there is nothing more to wait for: the pipes' time after the exit is up.
+ */
+const awaitOutput = (
+  proc: Process,
+  channels: ReadonlyArray<OutputChannel>,
+  versions: ReadonlyArray<number>
+): Effect.Effect<boolean> =>
+  Effect.flatMap(pipeTimeLeft(proc), (left) =>
+    left === undefined
+      ? Effect.as(awaitAnyChange(channels, versions), true)
+      : left <= 0
+      ? Effect.succeed(false)
+      : Effect.as(Effect.timeoutOption(awaitAnyChange(channels, versions), Duration.millis(left)), true))
+
 /** Waits until `take` yields, or fails when the output ended with nothing for it. */
 const takeNext = <A>(
   proc: Process,
@@ -542,7 +569,7 @@ const takeNext = <A>(
       const version = channel.currentVersion
       const value = take()
       if (value !== undefined) return value
-      if (channel.exhausted) {
+      if (channel.exhausted || !(yield* awaitOutput(proc, [channel], [version]))) {
         return yield* new ProcessError({
           reason: "OutputEnded",
           command: proc.command,
@@ -552,7 +579,6 @@ const takeNext = <A>(
           ...proc.tails()
         })
       }
-      yield* channel.awaitChange(version)
     }
   })
 
@@ -607,7 +633,7 @@ const pipeStream = <A>(
         const item = take(channel!)
         if (item !== undefined) return Effect.succeed(item)
         if (channel!.exhausted || proc.released) return end
-        return Effect.zipRight(channel!.awaitChange(version), pull)
+        return Effect.flatMap(awaitOutput(proc, [channel!], [version]), (more) => more ? pull : end)
       })
       return Stream.repeatEffectOption(pull)
     })
@@ -687,7 +713,7 @@ const matchOutputLoop = <A>(
   Effect.gen(function*() {
     let decision = pipes.length === 0 ? undefined : matcher.feed("", pipes[0]![0])
     const finished = new Set<OutputPattern.Source>()
-    let drainDeadline: number | undefined
+    let overdue = false
     search: while (decision === undefined) {
       const versions = pipes.map(([, channel]) => channel.currentVersion)
       let progressed = false
@@ -703,12 +729,6 @@ const matchOutputLoop = <A>(
         }
       }
       if (progressed) continue
-      let overdue = false
-      if (proc.exit !== undefined && pipes.some(([, channel]) => !channel.ended)) {
-        const now = yield* Clock.currentTimeMillis
-        drainDeadline ??= now + Duration.toMillis(PIPE_GRACE)
-        overdue = now >= drainDeadline
-      }
       for (const [source, channel] of pipes) {
         if ((channel.ended || overdue) && !finished.has(source)) {
           finished.add(source)
@@ -729,8 +749,7 @@ const matchOutputLoop = <A>(
           ...proc.tails()
         })
       }
-      const change = awaitAnyChange(pipes.map(([, channel]) => channel), versions)
-      yield* drainDeadline === undefined ? change : change.pipe(Effect.timeoutOption(PIPE_GRACE))
+      overdue = !(yield* awaitOutput(proc, pipes.map(([, channel]) => channel), versions))
     }
     if (decision._tag === "Failed") {
       return yield* new ProcessError({
@@ -946,7 +965,6 @@ const collect = (proc: Process, maxBuffer: number): Effect.Effect<readonly [stri
   const channels = active.map((sink) => sink.channel)
   for (const channel of channels) channel.acquire("run") // a fresh process: nobody else can hold its pipes
   return Effect.gen(function*() {
-    let drainDeadline: number | undefined
     for (;;) {
       const versions = channels.map((channel) => channel.currentVersion)
       for (const sink of active) {
@@ -960,15 +978,7 @@ const collect = (proc: Process, maxBuffer: number): Effect.Effect<readonly [stri
           })
         }
       }
-      if (channels.every((channel) => channel.ended)) break
-      if (proc.exit !== undefined) {
-        const now = yield* Clock.currentTimeMillis
-        drainDeadline ??= now + Duration.toMillis(PIPE_GRACE)
-        if (now >= drainDeadline) break
-        yield* awaitAnyChange(channels, versions).pipe(Effect.timeoutOption(Duration.millis(drainDeadline - now)))
-      } else {
-        yield* awaitAnyChange(channels, versions)
-      }
+      if (channels.every((channel) => channel.ended) || !(yield* awaitOutput(proc, channels, versions))) break
     }
     return [sinks[0]?.finish() ?? "", sinks[1]?.finish() ?? ""] as const
   }).pipe(Effect.ensuring(Effect.sync(() => channels.forEach((channel) => channel.releaseReader()))))
