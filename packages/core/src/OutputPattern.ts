@@ -6,8 +6,8 @@
  * - Text patterns (`allParts`, `substring`) look at the text itself, across lines. A match takes the rest of the
  *   line it completes when that line's end has arrived (the reference reads whole lines), else the output so far.
  * - Line patterns (`regex`, `line`) test one line at a time, without its `\n` or `\r\n`; a last line without `\n`
- *   is tested when the output ends. A line longer than 1 MiB characters is cut into 1 MiB pieces, each tested on
- *   its own: a match that straddles a cut is not seen, a match inside a piece is.
+ *   is tested when the output ends. A line longer than 1 MiB characters is tested in pieces of 1 MiB, each starting
+ *   with the last 64 KiB of the piece before: a match shorter than 64 KiB is found even where it straddles a cut.
  * - Patterns read stdout unless moved with `fromSource` (stderr, or both: each pipe is matched on its own, so lines
  *   of the two never mix). Combinators: `any`, `all`, `times`, `failOn`.
  *

@@ -83,6 +83,38 @@ describe("OutputPattern", () => {
     expect(interleaved.feed("b\n", "stdout")?._tag).toBe("Matched")
   })
 
+  it("an over-long line is tested in overlapping pieces: a match across the cut is found", () => {
+    const before = "x".repeat(1024 * 1024 - 3)
+    expect(run(OutputPattern.regex(/READY/), [before, "READY\n"])?.value[0]).toBe("READY")
+    expect(run(OutputPattern.regex(/READY/), [before + "READY\n"])?.value[0]).toBe("READY")
+    expect(run(OutputPattern.regex(/NOPE/), [before + "READY\n"])).toBeUndefined()
+  })
+
+  it("failure strings and RegExps read the pipes of the pattern they guard", () => {
+    const pattern = OutputPattern.regex(/ready/).pipe(
+      OutputPattern.fromSource("stderr"),
+      OutputPattern.failOn([/FATAL/, "panic"])
+    )
+    expect(pattern.sources).toEqual(["stderr"])
+    expect(pattern.matcher().feed("FATAL: no disk\n", "stderr")?._tag).toBe("Failed")
+    expect(pattern.matcher().feed("FATAL: no disk\n", "stdout")).toBeUndefined()
+  })
+
+  it("times refuses a count that is not a positive integer, at its first use", () => {
+    for (const n of [0, -1, 1.5]) {
+      const decision = OutputPattern.substring("x").pipe(OutputPattern.times(n)).matcher().feed("", "stdout")
+      expect(decision?._tag).toBe("Failed")
+    }
+  })
+
+  it("a long line arriving in small pieces is matched when its end arrives", () => {
+    const matcher = OutputPattern.regex(/^y+READY$/).matcher()
+    for (let i = 0; i < 10_000; i++) expect(matcher.feed("y".repeat(100), "stdout")).toBeUndefined()
+    const decision = matcher.feed("READY\nafter\n", "stdout")
+    expect(decision?._tag).toBe("Matched")
+    expect(decision?.consumed).toBe("READY\n".length)
+  })
+
   it.prop(
     "allParts agrees with a naive search of the whole text, for any chunking",
     [

@@ -758,9 +758,11 @@ const matchOutputLoop = <A>(
         pid: proc.pid,
         exitCode: proc.exit?.exitCode,
         signal: proc.exit?.signal,
-        detail: `the output said: ${JSON.stringify(decision.line)}${
-          decision.detail === undefined ? "" : ` (${decision.detail})`
-        }`,
+        detail: decision.line === "" && decision.detail !== undefined
+          ? decision.detail
+          : `the output said: ${JSON.stringify(decision.line)}${
+            decision.detail === undefined ? "" : ` (${decision.detail})`
+          }`,
         ...proc.tails()
       })
     }

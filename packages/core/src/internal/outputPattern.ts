@@ -17,6 +17,14 @@ export const isOutputPattern = (u: unknown): u is OutputPattern.OutputPattern<un
  */
 export const MAX_LINE_LENGTH = 1024 * 1024
 
+/**
+ * How much of a cut piece of an over-long line starts the next piece: a match shorter than this that straddles the
+ * cut is found in the next piece.
+ *
+ * @internal
+ */
+export const LINE_OVERLAP = 64 * 1024
+
 /** @internal */
 export const MAX_SEEN_LENGTH = 1024 * 1024
 
@@ -197,15 +205,22 @@ export const lineDecider = <A>(
         : { _tag: "Failed", line, consumed, detail: verdict.value.detail }
     }
     let current = ""
+    let currentHasCR = false
+    const setCurrent = (text: string) => {
+      current = text
+      currentHasCR = text.includes("\r")
+    }
     /** The fast path: only the lines the prefilter points at are tested. */
     const feedCandidates = (text: string, find: (text: string, from: number) => number) => {
-      const region = current + text
-      const last = region.lastIndexOf("\n")
-      if (last < 0) {
-        current = region
+      const lastInText = text.lastIndexOf("\n")
+      if (lastInText < 0) {
+        // No line ends in this piece: keep it, without looking at what came before again.
+        current += text
         seen.append(text)
         return undefined
       }
+      const region = current + text
+      const last = current.length + lastInText
       for (let from = 0; from <= last;) {
         const hit = find(region, from)
         if (hit < 0 || hit > last) break
@@ -214,13 +229,13 @@ export const lineDecider = <A>(
         const consumed = lineEnd + 1 - current.length
         const decision = decide(region.slice(lineStart, lineEnd), consumed)
         if (decision !== undefined) {
-          current = ""
+          setCurrent("")
           seen.append(text.slice(0, consumed))
           return decision
         }
         from = lineEnd + 1
       }
-      current = region.slice(last + 1)
+      setCurrent(text.slice(lastInText + 1))
       seen.append(text)
       return undefined
     }
@@ -228,9 +243,9 @@ export const lineDecider = <A>(
       feed(text) {
         // The prefilter sees lines as they are: only without "\r" (a line is tested without it) and when no line
         // can reach the cap (a longer line is tested in pieces).
+        const hasCR = text.includes("\r")
         if (
-          candidate !== undefined && current.length + text.length <= MAX_LINE_LENGTH && !text.includes("\r") &&
-          !current.includes("\r")
+          candidate !== undefined && current.length + text.length <= MAX_LINE_LENGTH && !hasCR && !currentHasCR
         ) return feedCandidates(text, candidate)
         let start = 0
         while (start < text.length) {
@@ -238,23 +253,27 @@ export const lineDecider = <A>(
           const stop = newline < 0 ? text.length : newline
           const room = MAX_LINE_LENGTH - current.length
           if (stop - start > room) {
-            // The line is longer than the cap: test the cut piece on its own.
+            // The line is longer than the cap: test the cut piece on its own, and start the next piece with the
+            // end of this one, so that a match shorter than LINE_OVERLAP that straddles the cut is still seen.
             const cut = start + room
-            const decision = decide(current + text.slice(start, cut), cut)
-            current = ""
+            const piece = current + text.slice(start, cut)
+            const decision = decide(piece, cut)
             if (decision !== undefined) {
+              setCurrent("")
               seen.append(text.slice(0, cut))
               return decision
             }
+            setCurrent(piece.slice(-LINE_OVERLAP))
             start = cut
             continue
           }
           if (newline < 0) {
             current += text.slice(start)
+            currentHasCR ||= hasCR
             break
           }
           const line = current + text.slice(start, newline)
-          current = ""
+          setCurrent("")
           start = newline + 1
           const decision = decide(line.endsWith("\r") ? line.slice(0, -1) : line, start)
           if (decision !== undefined) {
@@ -322,8 +341,15 @@ export const fromSource = (
 ): OutputPattern.OutputPattern<any> => (self as PatternInternal<any>).withSource(source)
 
 /** @internal */
-export const lift = (input: OutputPattern.PatternInput): OutputPattern.OutputPattern<unknown> =>
-  typeof input === "string" ? substring(input) : input instanceof RegExp ? regex(input) : input
+export const lift = (
+  input: OutputPattern.PatternInput,
+  source: OutputPattern.SourceSelector = "stdout"
+): OutputPattern.OutputPattern<unknown> =>
+  typeof input === "string" ? substring(input, source) : input instanceof RegExp ? regex(input, source) : input
+
+/** The selector that reads `sources`. */
+const selectorOf = (sources: ReadonlyArray<Source>): OutputPattern.SourceSelector =>
+  sources.length > 1 ? "both" : sources[0] ?? "stdout"
 
 const union = (patterns: ReadonlyArray<OutputPattern.OutputPattern<unknown>>): ReadonlyArray<Source> =>
   (["stdout", "stderr"] as const).filter((source) => patterns.some((pattern) => pattern.sources.includes(source)))
@@ -407,9 +433,24 @@ export const all = <const Patterns extends ReadonlyArray<OutputPattern.OutputPat
     withSource: (source) => all(...patterns.map((pattern) => fromSource(pattern, source)))
   }) as any
 
+/**
+ * A pattern built from invalid arguments: it fails at its first use, with the reason, instead of throwing where it
+ * is built or waiting forever.
+ */
+const invalidPattern = <A>(detail: string): OutputPattern.OutputPattern<A> =>
+  make({
+    description: detail,
+    sources: ["stdout"],
+    matcher: () => {
+      const failed: Decision<A> = { _tag: "Failed", line: "", consumed: 0, detail }
+      return { feed: () => failed, finish: () => failed, seen: () => "" }
+    },
+    withSource: () => invalidPattern(detail)
+  })
+
 /** @internal */
 export const times = <A>(self: OutputPattern.OutputPattern<A>, n: number): OutputPattern.OutputPattern<Array<A>> =>
-  make({
+  !(Number.isSafeInteger(n) && n >= 1) ? invalidPattern(`times(${n}): the count must be a positive integer`) : make({
     description: `${n} times ${self.description}`,
     sources: self.sources,
     matcher: () => {
@@ -467,7 +508,8 @@ export const failOn = <A>(
   self: OutputPattern.OutputPattern<A>,
   failures: ReadonlyArray<OutputPattern.PatternInput>
 ): OutputPattern.OutputPattern<A> => {
-  const lifted = failures.map(lift)
+  // A failure given as a string or RegExp reads the same pipes as the pattern it guards.
+  const lifted = failures.map((failure) => lift(failure, selectorOf(self.sources)))
   return make({
     description: `${self.description}, failing on ${lifted.map((pattern) => pattern.description).join(" or ")}`,
     sources: union([self, ...lifted]),
