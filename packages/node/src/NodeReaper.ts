@@ -27,7 +27,7 @@
  *
  * @since 0.1.0
  */
-import type { ProcessSpawner } from "@effect-process/core"
+import type { ProcessError, ProcessSpawner } from "@effect-process/core"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
@@ -71,7 +71,8 @@ export interface Reaper {
 
 /**
  * Starts a watchdog for the current scope and returns a spawner that reports every process group to it. Closing
- * the scope stops the watchdog (it leaves running processes alone).
+ * the scope stops the watchdog (it leaves running processes alone). A grace that is not a non-negative duration
+ * fails with `ProcessError` `InvalidCommand`.
  *
  * @example
  * import { Effect } from "effect"
@@ -88,7 +89,7 @@ export interface Reaper {
  * @since 0.1.0
  * @category constructors
  */
-export const make: (options?: Options) => Effect.Effect<Reaper, never, Scope.Scope> = internal.make
+export const make: (options?: Options) => Effect.Effect<Reaper, ProcessError, Scope.Scope> = internal.make
 
 /**
  * Provides the `ProcessSpawner` with a parent-death reaper (one watchdog for the lifetime of the layer).
@@ -105,7 +106,8 @@ export const make: (options?: Options) => Effect.Effect<Reaper, never, Scope.Sco
  * @since 0.1.0
  * @category layers
  */
-export const layerSpawner: (options?: Options) => Layer.Layer<ProcessSpawner.ProcessSpawner> = internal.layerSpawner
+export const layerSpawner: (options?: Options) => Layer.Layer<ProcessSpawner.ProcessSpawner, ProcessError> =
+  internal.layerSpawner
 
 /**
  * `NodeProcess.layer` with a parent-death reaper, configured.
@@ -125,7 +127,7 @@ export const layerSpawner: (options?: Options) => Layer.Layer<ProcessSpawner.Pro
  * @since 0.1.0
  * @category layers
  */
-export const layerWith: (options: Options) => Layer.Layer<NodeProcess.Services> = internal.layerWith
+export const layerWith: (options: Options) => Layer.Layer<NodeProcess.Services, ProcessError> = internal.layerWith
 
 /**
  * `NodeProcess.layer` with a watchdog of its own for the lifetime of the layer, instead of the process-wide one:

@@ -3,10 +3,12 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import * as Schedule from "effect/Schedule"
 import type * as OutputPattern from "../OutputPattern.js"
 import type * as Readiness from "../Readiness.js"
+import { decodeDuration } from "./command.js"
 import * as pattern_ from "./outputPattern.js"
 
 /**
@@ -75,7 +77,24 @@ export const output = (pattern: ReadonlyArray<string> | OutputPattern.OutputPatt
   const resolved: OutputPattern.OutputPattern<any> = pattern_.isOutputPattern(pattern)
     ? pattern
     : pattern_.allParts(pattern as ReadonlyArray<string>)
-  return probe(`output ${resolved.description}`, (context) => context.matchOutput(resolved))
+  const self = probe(`output ${resolved.description}`, (context) => context.matchOutput(resolved))
+  outputPatterns.set(self, resolved)
+  return self
+}
+
+/**
+ * The pattern of each output probe. A pipe has one reader at a time, so `all` and `any` merge their output probes
+ * into one pattern (`OutputPattern.all` / `OutputPattern.any`) instead of running them side by side.
+ */
+const outputPatterns = new WeakMap<Readiness.Readiness<any, any, any>, OutputPattern.OutputPattern<any>>()
+
+/** Splits probes into the output ones (merged into one pattern) and the others, keeping their positions. */
+const partition = (probes: ReadonlyArray<Readiness.Readiness<any, any, any>>) => {
+  const outputs: Array<number> = []
+  probes.forEach((p, i) => {
+    if (outputPatterns.has(p)) outputs.push(i)
+  })
+  return { outputs, patterns: outputs.map((i) => outputPatterns.get(probes[i]!)!) }
 }
 
 /** @internal */
@@ -87,18 +106,28 @@ export const port = (
   } = {}
 ): Readiness.Readiness<{ readonly host: string; readonly port: number }, never, Connector> => {
   const hosts = options.host === undefined ? ["127.0.0.1", "::1"] : [options.host]
-  const attemptTimeout = Duration.decode(options.attemptTimeout ?? "1 second")
-  return probe(`tcp ${hosts.join("|")}:${portNumber}`, () =>
-    Effect.flatMap(Connector, (connector) =>
-      poll(
-        Effect.raceAll(hosts.map((host) =>
-          Effect.flatMap(
-            connector.canConnect(host, portNumber, attemptTimeout),
-            (open) => open ? Effect.succeed({ host, port: portNumber }) : Effect.fail("closed" as const)
-          )
-        )),
-        options.schedule
-      )))
+  return probe<{ readonly host: string; readonly port: number }, never, Connector>(
+    `tcp ${hosts.join("|")}:${portNumber}`,
+    (context) =>
+      Effect.gen(function*() {
+        const attemptTimeout = yield* decodeDuration(
+          context.command,
+          "attemptTimeout",
+          options.attemptTimeout,
+          "1 second"
+        )
+        const connector = yield* Connector
+        return yield* poll(
+          Effect.raceAll(hosts.map((host) =>
+            Effect.flatMap(
+              connector.canConnect(host, portNumber, attemptTimeout),
+              (open) => open ? Effect.succeed({ host, port: portNumber }) : Effect.fail("closed" as const)
+            )
+          )),
+          options.schedule
+        )
+      })
+  )
 }
 
 /** @internal */
@@ -110,16 +139,22 @@ export const http = (
   } = {}
 ): Readiness.Readiness<HttpClientResponse.HttpClientResponse, never, HttpClient.HttpClient> => {
   const accept = options.status ?? ((status: number) => status >= 200 && status < 300)
-  const attemptTimeout = Duration.decode(options.attemptTimeout ?? "2 seconds")
-  return probe(`http GET ${url}`, () =>
-    poll(
-      HttpClient.get(url).pipe(
-        Effect.scoped,
-        Effect.timeout(attemptTimeout),
-        Effect.filterOrFail((response) => accept(response.status), () => "unexpected status" as const)
-      ),
-      options.schedule
-    ))
+  return probe<HttpClientResponse.HttpClientResponse, never, HttpClient.HttpClient>(
+    `http GET ${url}`,
+    (context) =>
+      Effect.flatMap(
+        decodeDuration(context.command, "attemptTimeout", options.attemptTimeout, "2 seconds"),
+        (attemptTimeout) =>
+          poll(
+            HttpClient.get(url).pipe(
+              Effect.scoped,
+              Effect.timeout(attemptTimeout),
+              Effect.filterOrFail((response) => accept(response.status), () => "unexpected status" as const)
+            ),
+            options.schedule
+          )
+      )
+  )
 }
 
 /** @internal */
@@ -130,8 +165,15 @@ export const effect = <A, E, R>(
 
 /** @internal */
 export const stableFor = (duration: Duration.DurationInput): Readiness.Readiness<void> => {
-  const decoded = Duration.decode(duration)
-  return probe(`up for ${Duration.format(decoded)}`, () => Effect.sleep(decoded))
+  // Validated when the probe runs, with the process's command in the error: building it never throws.
+  const shown = Option.match(Duration.decodeUnknown(duration), {
+    onNone: () => String(duration),
+    onSome: Duration.format
+  })
+  return probe(
+    `up for ${shown}`,
+    (context) => Effect.flatMap(decodeDuration(context.command, "stableFor", duration, 0), Effect.sleep)
+  )
 }
 
 /** @internal */
@@ -139,7 +181,21 @@ export const all = (...probes: ReadonlyArray<Readiness.Readiness<any, any, any>>
   make(
     `all of (${probes.map((p) => p.description).join(", ")})`,
     probes.flatMap((p) => p.probes),
-    (context) => Effect.all(probes.map((p) => p.run(context)), { concurrency: "unbounded" })
+    (context) => {
+      const { outputs, patterns } = partition(probes)
+      if (outputs.length < 2) return Effect.all(probes.map((p) => p.run(context)), { concurrency: "unbounded" })
+      const merged = Effect.tap(
+        context.matchOutput(pattern_.all(...patterns)),
+        () => Effect.forEach(outputs, (i) => context.settled(probes[i]!.description), { discard: true })
+      )
+      const others = probes.map((p, i) => outputs.includes(i) ? undefined : p.run(context))
+      return Effect.map(
+        Effect.all([merged, Effect.all(others.map((run) => run ?? Effect.void), { concurrency: "unbounded" })], {
+          concurrency: "unbounded"
+        }),
+        ([matched, rest]) => probes.map((_, i) => outputs.includes(i) ? matched[outputs.indexOf(i)] : rest[i])
+      )
+    }
   )
 
 /** @internal */
@@ -147,5 +203,13 @@ export const any = (...probes: ReadonlyArray<Readiness.Readiness<any, any, any>>
   make(
     `any of (${probes.map((p) => p.description).join(", ")})`,
     probes.flatMap((p) => p.probes),
-    (context) => Effect.raceAll(probes.map((p) => p.run(context)))
+    (context) => {
+      const { outputs, patterns } = partition(probes)
+      if (outputs.length < 2) return Effect.raceAll(probes.map((p) => p.run(context)))
+      const merged = Effect.tap(
+        context.matchOutput(pattern_.any(...patterns)),
+        () => Effect.forEach(outputs, (i) => context.settled(probes[i]!.description), { discard: true })
+      )
+      return Effect.raceAll([merged, ...probes.filter((_, i) => !outputs.includes(i)).map((p) => p.run(context))])
+    }
   )

@@ -7,6 +7,7 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -68,10 +69,28 @@ const withPdeathsig = (request: ProcessSpawner.SpawnRequest): ProcessSpawner.Spa
 // The reaper
 // -----------------------------------------------------------------------------------------------------------------
 
+/** A typed error for a grace that is not a duration, or is negative: a typo must not mean "no grace at all". */
+const decodeGrace = (input: Duration.DurationInput): Effect.Effect<Duration.Duration, ProcessError> => {
+  const negative = (typeof input === "number" && !(input >= 0)) ||
+    (typeof input === "string" && input.trimStart().startsWith("-"))
+  const decoded = negative ? Option.none() : Duration.decodeUnknown(input)
+  return Option.match(decoded, {
+    onNone: () =>
+      Effect.fail(
+        new ProcessError({
+          reason: "InvalidCommand",
+          command: [],
+          detail: `NodeReaper grace must be a non-negative duration (got ${String(input)})`
+        })
+      ),
+    onSome: Effect.succeed
+  })
+}
+
 /** @internal */
-export const make = (options: ReaperOptions = {}): Effect.Effect<NodeReaper.Reaper, never, Scope.Scope> =>
+export const make = (options: ReaperOptions = {}): Effect.Effect<NodeReaper.Reaper, ProcessError, Scope.Scope> =>
   Effect.gen(function*() {
-    const grace = Duration.decode(options.grace ?? DEFAULT_GRACE)
+    const grace = yield* decodeGrace(options.grace ?? DEFAULT_GRACE)
     const watchdog = yield* Effect.acquireRelease(
       startWatchdog(options.shell ?? "/bin/sh", grace).pipe(
         Effect.tapError((error) =>
@@ -109,7 +128,7 @@ export const make = (options: ReaperOptions = {}): Effect.Effect<NodeReaper.Reap
   })
 
 /** @internal */
-export const layerSpawner = (options?: ReaperOptions): Layer.Layer<ProcessSpawner.ProcessSpawner> =>
+export const layerSpawner = (options?: ReaperOptions): Layer.Layer<ProcessSpawner.ProcessSpawner, ProcessError> =>
   Layer.scoped(ProcessSpawner.ProcessSpawner, Effect.map(make(options), (reaper) => reaper.spawner))
 
 /** @internal */
@@ -117,4 +136,5 @@ export const layerWith = (options: ReaperOptions) =>
   Layer.mergeAll(layerSpawner(options), nodeSpawner.layerConnector, NodeContext.layer)
 
 /** @internal */
-export const layer = layerWith({})
+// The default grace is valid: this layer cannot fail.
+export const layer = Layer.orDie(layerWith({}))

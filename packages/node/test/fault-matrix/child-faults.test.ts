@@ -6,7 +6,7 @@
 import { ManagedProcess, type ProcessSpawner } from "@effect-process/core"
 import { NodeProcess, NodeReaper } from "@effect-process/node"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, type Layer, type Scope } from "effect"
+import { Duration, Effect, Layer, type Scope } from "effect"
 import * as path from "node:path"
 import { assertProcessError } from "../assertions.js"
 import { makeTracker, type Tracker } from "../harness.js"
@@ -24,7 +24,7 @@ import {
 
 const layers: ReadonlyArray<readonly [string, Layer.Layer<ProcessSpawner.ProcessSpawner>]> = [
   ["NodeProcess.layer", NodeProcess.layer],
-  ["NodeReaper.layer", NodeReaper.layerWith({ grace: "1 second" })]
+  ["NodeReaper.layer", Layer.orDie(NodeReaper.layerWith({ grace: "1 second" }))]
 ]
 
 /** Runs `body` in a scope with `layer`, then checks that every tracked pid and group and the marker are gone. */

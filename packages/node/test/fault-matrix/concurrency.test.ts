@@ -5,7 +5,7 @@
 import { ManagedProcess, type ProcessSpawner } from "@effect-process/core"
 import { NodeProcess, NodeReaper } from "@effect-process/node"
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, type Layer, Logger, LogLevel, Scope } from "effect"
+import { Deferred, Effect, Exit, Layer, Logger, LogLevel, Scope } from "effect"
 import { makeTracker } from "../harness.js"
 import { expectGone, fixture, timed } from "../utils.js"
 
@@ -51,7 +51,7 @@ describe("fault matrix: 200 concurrent processes released at once", () => {
   )
 
   const layers: ReadonlyArray<readonly [string, Layer.Layer<ProcessSpawner.ProcessSpawner>]> = [
-    ["NodeReaper.layer", NodeReaper.layerWith({ grace: "1 second" })]
+    ["NodeReaper.layer", Layer.orDie(NodeReaper.layerWith({ grace: "1 second" }))]
   ]
   for (const [name, layer] of layers) {
     it.live(

@@ -6,14 +6,14 @@
 import { ManagedProcess, type ProcessSpawner } from "@effect-process/core"
 import { NodeProcess, NodeReaper } from "@effect-process/node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, type Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { makeTracker } from "../harness.js"
 import { eventually, expectGone, timed } from "../utils.js"
 import { openFds, processListeners } from "./support.js"
 
 const cases: ReadonlyArray<readonly [string, Layer.Layer<ProcessSpawner.ProcessSpawner>, number]> = [
   ["NodeProcess.layer", NodeProcess.layer, 1000],
-  ["NodeReaper.layer", NodeReaper.layerWith({ grace: "1 second" }), 300]
+  ["NodeReaper.layer", Layer.orDie(NodeReaper.layerWith({ grace: "1 second" })), 300]
 ]
 
 describe("fault matrix: many sequential launches leak nothing", () => {
