@@ -75,6 +75,7 @@ const LABELS: Record<DriverId, string> = {
   tinyexec: "tinyexec",
   command: "@effect/platform Command",
   library: "effect-process",
+  libraryNoReaper: "effect-process without the reaper",
   shell: "shell baseline"
 }
 
@@ -87,6 +88,7 @@ const USAGE: Record<DriverId, string> = {
     "Command.exitCode / stream / streamLines / string; start() in a Scope, stopped by closing it (its only grace-less stop)",
   library:
     "ManagedProcess.run / make in a Scope (concurrentFinalizers), stdout stream, waitForOutput(regex), awaitExit, scope close",
+  libraryNoReaper: "the same with NodeProcess.layerWithoutReaper: the parent-death watchdog's cost on launches",
   shell: "sh -c: 'head -c N /dev/zero | cat > /dev/null' and a while loop of /bin/true"
 }
 
@@ -109,6 +111,8 @@ interface ScenarioMeta {
 }
 
 const NODE_DRIVERS: ReadonlyArray<DriverId> = ["raw", "execa", "tinyexec", "command", "library"]
+/** The launch scenarios also measure the library without its parent-death watchdog, to show what it costs. */
+const SPAWN_DRIVERS: ReadonlyArray<DriverId> = [...NODE_DRIVERS, "libraryNoReaper"]
 
 const ratioOf = (a: Aggregate, b: Aggregate | undefined, key: string): number | undefined => {
   const x = a.metrics[key]
@@ -125,7 +129,7 @@ const META: Record<ScenarioId, ScenarioMeta> = {
       { key: "median", label: "median", unit: "ms", better: "lower" },
       { key: "p95", label: "p95", unit: "ms", better: "lower" }
     ],
-    drivers: [...NODE_DRIVERS, "shell"],
+    drivers: [...SPAWN_DRIVERS, "shell"],
     target: () => "median <= 1.15x raw",
     check: (lib, raw) => mapRatio(ratioOf(lib, raw, "median"), (r) => r <= 1.15),
     summary: "median"
@@ -133,7 +137,7 @@ const META: Record<ScenarioId, ScenarioMeta> = {
   spawnConcurrent: {
     title: (p) => `${p.concurrentCount} spawns of /bin/true, ${p.concurrency} in flight: total time`,
     columns: [{ key: "totalMs", label: "total", unit: "ms", better: "lower" }],
-    drivers: NODE_DRIVERS,
+    drivers: SPAWN_DRIVERS,
     target: () => "total <= 1.2x raw",
     check: (lib, raw) => mapRatio(ratioOf(lib, raw, "totalMs"), (r) => r <= 1.2),
     summary: "totalMs"
@@ -615,7 +619,7 @@ const markdown = (
   machine: { cpu: string; cores: number; node: string },
   date: Date
 ): string => {
-  const drivers = NODE_DRIVERS.filter((d) => onlyDrivers === undefined || onlyDrivers.includes(d) || d === "raw")
+  const drivers = SPAWN_DRIVERS.filter((d) => onlyDrivers === undefined || onlyDrivers.includes(d) || d === "raw")
   const lines = [
     `Medians of fresh worker processes, ${date.toISOString().slice(0, 10)}, ${machine.cpu} (${machine.cores} cores), ` +
     `Node ${machine.node}${quick ? ", --quick smoke sizes" : ""}. Ratios are to raw \`node:child_process\`` +

@@ -12,7 +12,7 @@ export const SCENARIOS = [
 ] as const
 export type ScenarioId = typeof SCENARIOS[number]
 
-export const DRIVERS = ["raw", "execa", "tinyexec", "command", "library", "shell"] as const
+export const DRIVERS = ["raw", "execa", "tinyexec", "command", "library", "libraryNoReaper", "shell"] as const
 export type DriverId = typeof DRIVERS[number]
 
 export interface Params {

@@ -76,6 +76,8 @@ const loadDriver = async (id: DriverId): Promise<Driver> => {
       return (await import("./drivers/command.js")).driver
     case "library":
       return (await import("./drivers/library.js")).driver
+    case "libraryNoReaper":
+      return (await import("./drivers/library.js")).driverWithoutReaper
     case "shell":
       throw new Error("the shell baselines have no driver")
   }

@@ -3,70 +3,81 @@ import { ManagedProcess, OutputPattern } from "@effect-process/core"
 import { NodeProcess } from "@effect-process/node"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { Driver } from "../types.js"
 import { sequentialLatencies } from "./shared.js"
 
-const runtime = ManagedRuntime.make(NodeProcess.layer)
-type R = ManagedRuntime.ManagedRuntime.Context<typeof runtime>
-const run = <A, E>(effect: Effect.Effect<A, E, R>): Promise<A> => runtime.runPromise(effect)
+type R = NodeProcess.Services
 
 const TRUE = ["/bin/true"]
 const READY = OutputPattern.regex(/^READY$/)
 
-const startInScope = async (argv: ReadonlyArray<string>, count: number, options?: ManagedProcess.Options) => {
-  const scope = await run(Scope.make())
-  const processes = await run(
-    // Released in parallel when the scope closes, as a group of services would be.
-    Effect.forEach(Array.from({ length: count }), () => ManagedProcess.make(argv, options), {
-      concurrency: "unbounded",
-      concurrentFinalizers: true
-    }).pipe(Scope.extend(scope))
-  )
+const makeDriver = (layer: Layer.Layer<R>): Driver => {
+  const runtime = ManagedRuntime.make(layer)
+  const run = <A, E>(effect: Effect.Effect<A, E, R>): Promise<A> => runtime.runPromise(effect)
+
+  const startInScope = async (argv: ReadonlyArray<string>, count: number, options?: ManagedProcess.Options) => {
+    const scope = await run(Scope.make())
+    const processes = await run(
+      // Released in parallel when the scope closes, as a group of services would be.
+      Effect.forEach(Array.from({ length: count }), () => ManagedProcess.make(argv, options), {
+        concurrency: "unbounded",
+        concurrentFinalizers: true
+      }).pipe(Scope.extend(scope))
+    )
+    return {
+      processes,
+      pids: processes.map((proc) => proc.pid),
+      stop: () => run(Scope.close(scope, Exit.void))
+    }
+  }
+
   return {
-    processes,
-    pids: processes.map((proc) => proc.pid),
-    stop: () => run(Scope.close(scope, Exit.void))
+    init: async () => {
+      await runtime.runtime()
+    },
+    spawnSequential: (count) => run(sequentialLatencies(count, ManagedProcess.run(TRUE))),
+    spawnConcurrent: (count, concurrency) =>
+      run(
+        Effect.forEach(Array.from({ length: count }), () => ManagedProcess.run(TRUE), { concurrency, discard: true })
+      ),
+    throughput: (argv) =>
+      run(Effect.scoped(Effect.gen(function*() {
+        const proc = yield* ManagedProcess.make(argv)
+        const bytes = yield* Stream.runFold(proc.stdout, 0, (bytes, chunk) => bytes + chunk.length)
+        yield* proc.awaitExit
+        return bytes
+      }))),
+    readyLine: (argv) =>
+      run(Effect.scoped(Effect.gen(function*() {
+        const start = performance.now()
+        const proc = yield* ManagedProcess.make(argv)
+        yield* proc.waitForOutput(READY)
+        return performance.now() - start
+      }))),
+    startTermIgnoring: async (argv, count, graceMs) => {
+      const { pids, stop } = await startInScope(argv, count, { terminate: { timeout: `${graceMs} millis` } })
+      return { pids, stop }
+    },
+    startOne: async (argv) => {
+      const { pids, stop } = await startInScope(argv, 1)
+      return { pids, stop }
+    },
+    collect: (argv) => run(Effect.map(ManagedProcess.run(argv), (result) => result.stdout.length)),
+    startUnread: async (argv) => {
+      const { pids, processes, stop } = await startInScope(argv, 1)
+      const done = run(processes[0]!.awaitExit).then(
+        (exit) => exit.signal !== undefined ? `killed by ${exit.signal}` : `exited ${exit.exitCode}`
+      )
+      return { pid: pids[0]!, done, stop }
+    }
   }
 }
 
-export const driver: Driver = {
-  init: async () => {
-    await runtime.runtime()
-  },
-  spawnSequential: (count) => run(sequentialLatencies(count, ManagedProcess.run(TRUE))),
-  spawnConcurrent: (count, concurrency) =>
-    run(Effect.forEach(Array.from({ length: count }), () => ManagedProcess.run(TRUE), { concurrency, discard: true })),
-  throughput: (argv) =>
-    run(Effect.scoped(Effect.gen(function*() {
-      const proc = yield* ManagedProcess.make(argv)
-      const bytes = yield* Stream.runFold(proc.stdout, 0, (bytes, chunk) => bytes + chunk.length)
-      yield* proc.awaitExit
-      return bytes
-    }))),
-  readyLine: (argv) =>
-    run(Effect.scoped(Effect.gen(function*() {
-      const start = performance.now()
-      const proc = yield* ManagedProcess.make(argv)
-      yield* proc.waitForOutput(READY)
-      return performance.now() - start
-    }))),
-  startTermIgnoring: async (argv, count, graceMs) => {
-    const { pids, stop } = await startInScope(argv, count, { terminate: { timeout: `${graceMs} millis` } })
-    return { pids, stop }
-  },
-  startOne: async (argv) => {
-    const { pids, stop } = await startInScope(argv, 1)
-    return { pids, stop }
-  },
-  collect: (argv) => run(Effect.map(ManagedProcess.run(argv), (result) => result.stdout.length)),
-  startUnread: async (argv) => {
-    const { pids, processes, stop } = await startInScope(argv, 1)
-    const done = run(processes[0]!.awaitExit).then(
-      (exit) => exit.signal !== undefined ? `killed by ${exit.signal}` : `exited ${exit.exitCode}`
-    )
-    return { pid: pids[0]!, done, stop }
-  }
-}
+export const driver: Driver = makeDriver(NodeProcess.layer)
+
+/** The same, without the parent-death watchdog: the difference is the watchdog's cost on launches. */
+export const driverWithoutReaper: Driver = makeDriver(NodeProcess.layerWithoutReaper)
