@@ -100,6 +100,14 @@ describe("OutputPattern", () => {
     expect(pattern.matcher().feed("FATAL: no disk\n", "stdout")).toBeUndefined()
   })
 
+  it("times over both pipes keeps each pipe's partial line across a match on the other", () => {
+    const twice = OutputPattern.regex(/ready/).pipe(OutputPattern.fromSource("both"), OutputPattern.times(2))
+    const matcher = twice.matcher()
+    expect(matcher.feed("rea", "stdout")).toBeUndefined()
+    expect(matcher.feed("ready\n", "stderr")).toBeUndefined()
+    expect(matcher.feed("dy\n", "stdout")?._tag).toBe("Matched")
+  })
+
   it("times refuses a count that is not a positive integer, at its first use", () => {
     for (const n of [0, -1, 1.5]) {
       const decision = OutputPattern.substring("x").pipe(OutputPattern.times(n)).matcher().feed("", "stdout")

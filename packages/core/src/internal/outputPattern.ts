@@ -87,6 +87,9 @@ export class SeenText {
   }
 }
 
+/** The leaf patterns: their state is per pipe, independent for each. */
+const leaves = new WeakSet<OutputPattern.OutputPattern<any>>()
+
 /** A leaf pattern: one text matcher per source it reads. */
 const leaf = <A>(
   description: string,
@@ -94,7 +97,7 @@ const leaf = <A>(
   textMatcher: (seen: SeenText) => TextMatcher<A>
 ): OutputPattern.OutputPattern<A> => {
   const sources = sourcesOf(selector)
-  return make({
+  const self = make({
     description: selector === "stdout" ? description : `${description} on ${selector}`,
     sources,
     matcher: () => {
@@ -116,6 +119,8 @@ const leaf = <A>(
     },
     withSource: (source) => leaf(description, source, textMatcher)
   })
+  leaves.add(self)
+  return self
 }
 
 /** @internal */
@@ -299,7 +304,9 @@ export const substring = (
   source: OutputPattern.SourceSelector = "stdout"
 ): OutputPattern.OutputPattern<string> => {
   const inner = allParts([text], source)
-  return make({ ...inner, description: JSON.stringify(text), withSource: (s) => substring(text, s) })
+  const self = make({ ...inner, description: JSON.stringify(text), withSource: (s) => substring(text, s) })
+  leaves.add(self)
+  return self
 }
 
 /** @internal */
@@ -454,26 +461,39 @@ export const times = <A>(self: OutputPattern.OutputPattern<A>, n: number): Outpu
     description: `${n} times ${self.description}`,
     sources: self.sources,
     matcher: () => {
-      let current = self.matcher()
+      // After a match the pattern starts afresh. A leaf reading both pipes keeps one matcher per pipe, so that a
+      // match on one does not throw away the other's partial line.
+      const perSource = leaves.has(self) && self.sources.length > 1
+      const currents = new Map<Source | "any", OutputPattern.Matcher<A>>()
+      const currentFor = (source: Source) => {
+        const key = perSource ? source : "any"
+        let matcher = currents.get(key)
+        if (matcher === undefined) {
+          matcher = self.matcher()
+          currents.set(key, matcher)
+        }
+        return matcher
+      }
       const values: Array<A> = []
       const seen = new SeenText()
       const step = (
+        source: Source,
         decide: (matcher: OutputPattern.Matcher<A>) => Decision<A> | undefined,
         rest: (
           offset: number
         ) => ((matcher: OutputPattern.Matcher<A>) => Decision<A> | undefined) | undefined
       ) => {
         let offset = 0
-        let decision = decide(current)
+        let decision = decide(currentFor(source))
         while (decision !== undefined) {
           if (decision._tag === "Failed") return { ...decision, consumed: offset + decision.consumed }
           values.push(decision.value)
           offset += decision.consumed
           if (values.length >= n) return { _tag: "Matched" as const, value: values, consumed: offset }
-          current = self.matcher()
+          currents.delete(perSource ? source : "any")
           const next = rest(offset)
           if (next === undefined) return undefined
-          decision = next(current)
+          decision = next(currentFor(source))
         }
         return undefined
       }
@@ -481,11 +501,12 @@ export const times = <A>(self: OutputPattern.OutputPattern<A>, n: number): Outpu
         feed: (text, source) => {
           seen.append(text)
           return step(
+            source,
             (matcher) => matcher.feed(text, source),
             (offset) => (matcher) => matcher.feed(text.slice(offset), source)
           )
         },
-        finish: (source) => step((matcher) => matcher.finish(source), () => undefined),
+        finish: (source) => step(source, (matcher) => matcher.finish(source), () => undefined),
         seen: () => seen.value
       }
     },
