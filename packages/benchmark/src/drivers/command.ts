@@ -7,7 +7,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { Driver } from "../types.js"
-import { sequentialLatencies } from "./shared.js"
+import { sequentialLatencies } from "./effectShared.js"
 
 const runtime = ManagedRuntime.make(NodeContext.layer)
 const run = <A, E>(effect: Effect.Effect<A, E, NodeContext.NodeContext>): Promise<A> => runtime.runPromise(effect)

@@ -8,7 +8,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { Driver } from "../types.js"
-import { sequentialLatencies } from "./shared.js"
+import { sequentialLatencies } from "./effectShared.js"
 
 type R = NodeProcess.Services
 

@@ -1,4 +1,3 @@
-import * as Effect from "effect/Effect"
 /** Runs `task` `count` times with at most `concurrency` in flight. */
 export const pool = async (count: number, concurrency: number, task: () => PromiseLike<unknown>): Promise<void> => {
   let next = 0
@@ -25,18 +24,3 @@ export const describeExit = (code: number | undefined, signal: string | null | u
     : ""
   return how + kept
 }
-
-/** Runs `once` `count` times in a row and returns the latency of each, in milliseconds. */
-export const sequentialLatencies = <E, R>(
-  count: number,
-  once: Effect.Effect<unknown, E, R>
-): Effect.Effect<Array<number>, E, R> =>
-  Effect.gen(function*() {
-    const latencies: Array<number> = []
-    for (let i = 0; i < count; i++) {
-      const start = performance.now()
-      yield* once
-      latencies.push(performance.now() - start)
-    }
-    return latencies
-  })

@@ -1,0 +1,18 @@
+// Kept apart from shared.ts: the drivers that do not use Effect must not load it (loading Effect alone changes how
+// fast a Node process reads a pipe, and the raw baseline must be a bare Node process).
+import * as Effect from "effect/Effect"
+
+/** Runs `once` `count` times in a row and returns the latency of each, in milliseconds. */
+export const sequentialLatencies = <E, R>(
+  count: number,
+  once: Effect.Effect<unknown, E, R>
+): Effect.Effect<Array<number>, E, R> =>
+  Effect.gen(function*() {
+    const latencies: Array<number> = []
+    for (let i = 0; i < count; i++) {
+      const start = performance.now()
+      yield* once
+      latencies.push(performance.now() - start)
+    }
+    return latencies
+  })
