@@ -27,6 +27,19 @@ describe("Readiness (TestClock, scripted processes)", () => {
     }).pipe(Effect.provide(Layer.merge(script.layer, closed)))
   })
 
+  it.scoped("nested combinations of output probes merge too", () => {
+    const script = scripted({ dieOn: ["SIGTERM"], stdout: ["gamma\n", "beta\n"] })
+    return Effect.gen(function*() {
+      const proc = yield* ManagedProcess.make(["x"], {
+        readiness: Readiness.all(
+          Readiness.any(Readiness.output(["alpha"]), Readiness.output(["beta"])),
+          Readiness.output(["gamma"])
+        )
+      })
+      expect(proc.ready).toEqual(["gamma\nbeta\n", "gamma\n"])
+    }).pipe(Effect.provide(script.layer))
+  })
+
   it.scoped("a timeout names the probes still pending", () => {
     const script = scripted({ dieOn: ["SIGTERM"], stdout: ["alpha\n"] })
     return Effect.gen(function*() {

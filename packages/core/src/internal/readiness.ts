@@ -176,8 +176,30 @@ export const stableFor = (duration: Duration.DurationInput): Readiness.Readiness
   )
 }
 
+/**
+ * A combination of output probes only is an output probe too, so that it merges again when nested in another `all`
+ * or `any`.
+ */
+const registerOutputs = <R extends Readiness.Readiness<any, any, any>>(
+  self: R,
+  probes: ReadonlyArray<Readiness.Readiness<any, any, any>>,
+  combine: (patterns: ReadonlyArray<OutputPattern.OutputPattern<any>>) => OutputPattern.OutputPattern<any>
+): R => {
+  if (probes.length > 0 && probes.every((p) => outputPatterns.has(p))) {
+    outputPatterns.set(self, combine(probes.map((p) => outputPatterns.get(p)!)))
+  }
+  return self
+}
+
 /** @internal */
 export const all = (...probes: ReadonlyArray<Readiness.Readiness<any, any, any>>): any =>
+  registerOutputs(allProbes(probes), probes, (patterns) => pattern_.all(...patterns))
+
+/** @internal */
+export const any = (...probes: ReadonlyArray<Readiness.Readiness<any, any, any>>): any =>
+  registerOutputs(anyProbe(probes), probes, (patterns) => pattern_.any(...patterns))
+
+const allProbes = (probes: ReadonlyArray<Readiness.Readiness<any, any, any>>) =>
   make(
     `all of (${probes.map((p) => p.description).join(", ")})`,
     probes.flatMap((p) => p.probes),
@@ -186,7 +208,7 @@ export const all = (...probes: ReadonlyArray<Readiness.Readiness<any, any, any>>
       if (outputs.length < 2) return Effect.all(probes.map((p) => p.run(context)), { concurrency: "unbounded" })
       const merged = Effect.tap(
         context.matchOutput(pattern_.all(...patterns)),
-        () => Effect.forEach(outputs, (i) => context.settled(probes[i]!.description), { discard: true })
+        () => Effect.forEach(outputs.flatMap((i) => probes[i]!.probes), context.settled, { discard: true })
       )
       const others = probes.map((p, i) => outputs.includes(i) ? undefined : p.run(context))
       return Effect.map(
@@ -198,8 +220,7 @@ export const all = (...probes: ReadonlyArray<Readiness.Readiness<any, any, any>>
     }
   )
 
-/** @internal */
-export const any = (...probes: ReadonlyArray<Readiness.Readiness<any, any, any>>): any =>
+const anyProbe = (probes: ReadonlyArray<Readiness.Readiness<any, any, any>>) =>
   make(
     `any of (${probes.map((p) => p.description).join(", ")})`,
     probes.flatMap((p) => p.probes),
@@ -208,7 +229,7 @@ export const any = (...probes: ReadonlyArray<Readiness.Readiness<any, any, any>>
       if (outputs.length < 2) return Effect.raceAll(probes.map((p) => p.run(context)))
       const merged = Effect.tap(
         context.matchOutput(pattern_.any(...patterns)),
-        () => Effect.forEach(outputs, (i) => context.settled(probes[i]!.description), { discard: true })
+        () => Effect.forEach(outputs.flatMap((i) => probes[i]!.probes), context.settled, { discard: true })
       )
       return Effect.raceAll([merged, ...probes.filter((_, i) => !outputs.includes(i)).map((p) => p.run(context))])
     }
