@@ -668,12 +668,8 @@ const waitForOutputImpl = <A>(
   )
 }
 
-/**
- * Holds the reader slot of every pipe `pattern` reads and matches their output with `matcher`.
- *
- * @internal
- */
-export const matchPattern = <A>(
+/** Holds the reader slot of every pipe `pattern` reads and matches their output with `matcher`. */
+const matchPattern = <A>(
   proc: Process,
   pattern: OutputPattern.OutputPattern<A>,
   matcher: OutputPattern.Matcher<A>,

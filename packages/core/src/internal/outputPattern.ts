@@ -25,8 +25,7 @@ export const MAX_LINE_LENGTH = 1024 * 1024
  */
 export const LINE_OVERLAP = 64 * 1024
 
-/** @internal */
-export const MAX_SEEN_LENGTH = 1024 * 1024
+const MAX_SEEN_LENGTH = 1024 * 1024
 
 type Source = OutputPattern.Source
 type Decision<A> = OutputPattern.Decision<A>
@@ -347,8 +346,7 @@ export const fromSource = (
   source: OutputPattern.SourceSelector
 ): OutputPattern.OutputPattern<any> => (self as PatternInternal<any>).withSource(source)
 
-/** @internal */
-export const lift = (
+const lift = (
   input: OutputPattern.PatternInput,
   source: OutputPattern.SourceSelector = "stdout"
 ): OutputPattern.OutputPattern<unknown> =>
