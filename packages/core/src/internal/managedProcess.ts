@@ -44,7 +44,7 @@ import {
 import type * as Readiness from "../Readiness.js"
 import { argvOf, decodeDuration, hasOwnStdin, normalize, type Normalized } from "./command.js"
 import * as metrics from "./metrics.js"
-import { awaitAnyChange, completeUtf8Length, concatBytes, OutputChannel } from "./outputChannel.js"
+import { awaitAnyChange, decodeComplete, OutputChannel } from "./outputChannel.js"
 import * as pattern_ from "./outputPattern.js"
 import { StderrRelay } from "./stderrRelay.js"
 
@@ -995,10 +995,9 @@ class TextSink {
     for (const chunk of this.channel.takeBytes()) {
       this.size += chunk.length
       if (this.size > this.maxBuffer) return false
-      const bytes = this.carry === undefined ? chunk : concatBytes(this.carry, chunk)
-      const complete = completeUtf8Length(bytes)
-      this.carry = complete === bytes.length ? undefined : bytes.slice(complete)
-      this.text += this.decoder.decode(complete === bytes.length ? bytes : bytes.subarray(0, complete))
+      const [text, carry] = decodeComplete(this.decoder, this.carry, chunk)
+      this.carry = carry
+      this.text += text
     }
     return true
   }

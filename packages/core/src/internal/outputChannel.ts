@@ -18,6 +18,24 @@ export const completeUtf8Length = (bytes: Uint8Array): number => {
 
 const encoder = new TextEncoder()
 
+/**
+ * Decodes `carry` + `chunk` up to the last complete UTF-8 character. Returns the text and the bytes of an
+ * incomplete last character, to put in front of the next chunk.
+ *
+ * @internal
+ */
+export const decodeComplete = (
+  decoder: TextDecoder,
+  carry: Uint8Array | undefined,
+  chunk: Uint8Array
+): readonly [string, Uint8Array | undefined] => {
+  const bytes = carry === undefined ? chunk : concatBytes(carry, chunk)
+  const complete = completeUtf8Length(bytes)
+  return complete === bytes.length
+    ? [decoder.decode(bytes), undefined]
+    : [decoder.decode(bytes.subarray(0, complete)), bytes.slice(complete)]
+}
+
 const COALESCE_LIMIT = 4 * 1024 * 1024
 
 /** @internal */
@@ -202,8 +220,11 @@ export class OutputChannel {
     }
   }
 
-  /** All unread output as bytes (text decoded earlier but not consumed comes first, re-encoded). */
-  takeBytes(): Array<Uint8Array> {
+  /**
+   * Takes what a text read decoded but did not consume, as bytes again, then the bytes of an incomplete character:
+   * both come before any unread chunk.
+   */
+  private takePendingBytes(): Array<Uint8Array> {
     const out: Array<Uint8Array> = []
     if (this.textPos < this.text.length) out.push(encoder.encode(this.text.slice(this.textPos)))
     this.text = ""
@@ -211,6 +232,12 @@ export class OutputChannel {
     this.searchFrom = 0
     if (this.carry !== undefined) out.push(this.carry)
     this.carry = undefined
+    return out
+  }
+
+  /** All unread output as bytes (text decoded earlier but not consumed comes first, re-encoded). */
+  takeBytes(): Array<Uint8Array> {
+    const out = this.takePendingBytes()
     const chunks = this.chunks
     this.chunks = []
     this.consumed(this.bytes)
@@ -220,16 +247,8 @@ export class OutputChannel {
 
   /** The next unread piece of output as bytes, or `undefined` when there is none yet. */
   takeChunk(): Uint8Array | undefined {
-    if (this.textPos < this.text.length || this.carry !== undefined) {
-      // Text decoded earlier but not consumed (and an incomplete character) comes first, as bytes again.
-      const pending = this.textPos < this.text.length ? encoder.encode(this.text.slice(this.textPos)) : undefined
-      const carry = this.carry
-      this.text = ""
-      this.textPos = 0
-      this.searchFrom = 0
-      this.carry = undefined
-      return pending === undefined ? carry : carry === undefined ? pending : concatBytes(pending, carry)
-    }
+    const pending = this.takePendingBytes()
+    if (pending.length > 0) return pending.reduce(concatBytes)
     if (this.chunks.length <= 1) {
       const next = this.chunks.shift()
       if (next !== undefined) this.consumed(next.length)
@@ -268,10 +287,9 @@ export class OutputChannel {
       return false
     }
     this.consumed(next.length)
-    const bytes = this.carry === undefined ? next : concatBytes(this.carry, next)
-    const complete = completeUtf8Length(bytes)
-    this.carry = complete === bytes.length ? undefined : bytes.slice(complete)
-    this.appendText(this.decoder().decode(complete === bytes.length ? bytes : bytes.subarray(0, complete)))
+    const [text, carry] = decodeComplete(this.decoder(), this.carry, next)
+    this.carry = carry
+    this.appendText(text)
     return true
   }
 
@@ -336,9 +354,9 @@ export class OutputChannel {
       this.searchFrom = 0
       const chunk = this.chunks.shift()!
       this.consumed(chunk.length)
-      const complete = completeUtf8Length(chunk)
-      if (complete < chunk.length) this.carry = chunk.slice(complete)
-      return this.decoder().decode(complete === chunk.length ? chunk : chunk.subarray(0, complete))
+      const [text, carry] = decodeComplete(this.decoder(), undefined, chunk)
+      this.carry = carry
+      return text
     }
     while (this.decodeNext()) {
       // decode everything available
