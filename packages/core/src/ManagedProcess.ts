@@ -107,6 +107,12 @@ export interface Options<A = void, E = never, R = never> {
   readonly bufferSize?: number | undefined
   /** Bytes of each pipe's most recent output kept for error messages. Default 8 KiB. */
   readonly tailSize?: number | undefined
+  /**
+   * The longest line, in characters, that the line readers (`lines`, `stderrLines`, `readLine`, `takeLines`)
+   * return. A longer line fails the read with `ProcessError` `LineTooLong` and is skipped: the next line read
+   * starts after it. Default 1 MiB characters. Output patterns test longer lines in overlapping pieces instead.
+   */
+  readonly maxLineLength?: number | undefined
 }
 
 /**
@@ -180,19 +186,37 @@ export interface ManagedProcess<out Ready = void> extends Pipeable {
    * and the release get the same outcome). Interrupting the caller does not interrupt the termination.
    */
   readonly terminate: (options?: TerminateOptions) => Effect.Effect<TerminateOutcome, ProcessError>
-  /** Unread stdout bytes, in order, until the pipe ends. One reader at a time; ending early loses nothing unread. */
+  /**
+   * Unread stdout bytes, in order, until the pipe ends. One reader at a time. Each pull takes everything that has
+   * arrived (a chunk of byte arrays): what the stream delivered is consumed, what it did not is kept for the next
+   * reader.
+   */
   readonly stdout: Stream.Stream<Uint8Array, StateError>
   /** Unread stderr bytes, like `stdout`. */
   readonly stderr: Stream.Stream<Uint8Array, StateError>
-  /** Unread stdout as lines (UTF-8, without `\n` / `\r\n`). */
-  readonly lines: Stream.Stream<string, StateError>
-  /** Unread stderr as lines. */
-  readonly stderrLines: Stream.Stream<string, StateError>
+  /**
+   * Unread stdout as lines (UTF-8, without `\n` / `\r\n`). Each pull takes every complete line that has arrived,
+   * as one chunk: a downstream that stops in the middle of a chunk (`Stream.take`, `takeUntil`, `find`) drops the
+   * rest of that chunk. To read some lines and leave the rest for the next reader, use `takeLines`, `readLine` or
+   * `waitForOutput`, which consume exactly what they return. A line longer than `maxLineLength` fails the stream
+   * with `ProcessError` `LineTooLong`.
+   */
+  readonly lines: Stream.Stream<string, StateError | ProcessError>
+  /** Unread stderr as lines, like `lines`. */
+  readonly stderrLines: Stream.Stream<string, StateError | ProcessError>
   /**
    * The next stdout line (without its line ending). Times out with `TimeoutError` (default 2 s) losing nothing;
    * fails with `ProcessError` `OutputEnded` when stdout ended.
    */
   readonly readLine: (options?: ReadOptions) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
+  /**
+   * The next `count` stdout lines, exactly: what follows them stays unread. A timeout (default 2 s, for all of
+   * them) or the end of the output before `count` lines puts back the lines already taken, losing nothing.
+   */
+  readonly takeLines: (
+    count: number,
+    options?: ReadOptions
+  ) => Effect.Effect<ReadonlyArray<string>, ProcessError | StateError | TimeoutError>
   /** The next character (a whole code point) of stdout. Default timeout 1 s. */
   readonly readChar: (options?: ReadOptions) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
   /**
@@ -388,6 +412,29 @@ export const readLine: {
   ): (self: ManagedProcess<any>) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
   (self: ManagedProcess<any>, options?: ReadOptions): Effect.Effect<string, ProcessError | StateError | TimeoutError>
 } = internal.readLine
+
+/**
+ * Data-first and data-last form of `proc.takeLines`.
+ *
+ * @example
+ * import { ManagedProcess } from "@effect-process/core"
+ *
+ * const header = (proc: ManagedProcess.ManagedProcess) => proc.pipe(ManagedProcess.takeLines(3, { timeout: "1 second" }))
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const takeLines: {
+  (
+    count: number,
+    options?: ReadOptions
+  ): (self: ManagedProcess<any>) => Effect.Effect<ReadonlyArray<string>, ProcessError | StateError | TimeoutError>
+  (
+    self: ManagedProcess<any>,
+    count: number,
+    options?: ReadOptions
+  ): Effect.Effect<ReadonlyArray<string>, ProcessError | StateError | TimeoutError>
+} = internal.takeLines
 
 /**
  * Data-first and data-last form of `proc.readChar`.

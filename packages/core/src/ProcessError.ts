@@ -36,6 +36,11 @@ export type ProcessErrorReason =
   | "KilledBySignal"
   /** The output a read waited for will never come: the pipe reached end-of-file. */
   | "OutputEnded"
+  /**
+   * A line reader (`lines`, `readLine`, `takeLines`) met a line longer than `maxLineLength`; the line was skipped
+   * (the next line read starts after it; the byte streams and the tails still have it).
+   */
+  | "LineTooLong"
   /** `run` collected more output than `maxBuffer` allows; the process was terminated. */
   | "MaxBufferExceeded"
   /** Writing to stdin failed, typically EPIPE because the child exited or closed its stdin. */
@@ -79,12 +84,12 @@ export class ProcessError extends Data.TaggedError("ProcessError")<{
    * @since 0.1.0
    */
   override get message(): string {
-    const parts = [`${describeCommand(this.command)}: ${this.reason}`]
+    const parts = [`${describeCommand(this.command, MESSAGE_COMMAND_LENGTH)}: ${this.reason}`]
     if (this.pid !== undefined) parts.push(`pid ${this.pid}`)
     if (this.exitCode !== undefined) parts.push(`exit code ${this.exitCode}`)
     if (this.signal !== undefined) parts.push(`signal ${this.signal}`)
     if (this.errno !== undefined) parts.push(this.errno)
-    if (this.detail !== undefined) parts.push(this.detail)
+    if (this.detail !== undefined) parts.push(cut(this.detail, MESSAGE_DETAIL_LENGTH))
     if (this.attempts !== undefined) parts.push(`after ${this.attempts} attempts`)
     const last = lastLine(this.stderrTail) ?? lastLine(this.stdoutTail)
     if (last !== undefined) parts.push(`last output: ${JSON.stringify(last)}`)
@@ -137,7 +142,7 @@ export class StateError extends Data.TaggedError("StateError")<{
    */
   override get message(): string {
     const pid = this.pid === undefined ? "" : ` (pid ${this.pid})`
-    return `${describeCommand(this.command)}${pid}: ${this.operation} refused: ${this.reason}`
+    return `${describeCommand(this.command, MESSAGE_COMMAND_LENGTH)}${pid}: ${this.operation} refused: ${this.reason}`
   }
 }
 
@@ -192,9 +197,9 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
    */
   override get message(): string {
     const pid = this.pid === undefined ? "" : ` (pid ${this.pid})`
-    const expected = this.expected === undefined ? "" : ` waiting for ${this.expected}`
+    const expected = this.expected === undefined ? "" : ` waiting for ${cut(this.expected, MESSAGE_DETAIL_LENGTH)}`
     const seen = lastLine(this.seen)
-    return `${describeCommand(this.command)}${pid}: ${this.reason} timed out after ${
+    return `${describeCommand(this.command, MESSAGE_COMMAND_LENGTH)}${pid}: ${this.reason} timed out after ${
       Duration.format(this.timeout)
     }${expected}${seen === undefined ? "" : `, last seen: ${JSON.stringify(seen)}`}${
       this.attempts === undefined ? "" : `, after ${this.attempts} attempts`
@@ -203,20 +208,40 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
 }
 
 /**
- * A readable one-line rendering of an argv array: arguments with spaces or quotes are JSON-quoted.
+ * A readable one-line rendering of an argv array: arguments with spaces or quotes are JSON-quoted. With
+ * `maxLength`, a longer rendering is cut (with "…" and the number of characters left out), as error messages and
+ * log annotations do; the errors' `command` field always keeps the whole argv.
  *
  * @example
  * import { describeCommand } from "@effect-process/core/ProcessError"
  *
  * describeCommand(["sh", "-c", "echo hi"]) // 'sh -c "echo hi"'
+ * describeCommand(["echo", "x".repeat(1000)], 20) // 'echo xxxxxxxxxxxxxxx… (985 more characters)'
  *
  * @since 0.1.0
  * @category utils
  */
-export const describeCommand = (command: ReadonlyArray<string>): string =>
-  command.length === 0
-    ? "<empty command>"
-    : command.map((arg) => /^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg)).join(" ")
+export const describeCommand = (command: ReadonlyArray<string>, maxLength = Infinity): string => {
+  if (command.length === 0) return "<empty command>"
+  let out = ""
+  for (const arg of command) {
+    // Quoting a 3 MB argument only to cut it would cost its size again: look at a bounded prefix of each.
+    const shown = arg.length > maxLength ? arg.slice(0, maxLength) : arg
+    const quoted = /^[\w@%+=:,./-]+$/.test(shown) ? shown : JSON.stringify(shown)
+    out = out.length === 0 ? quoted : `${out} ${quoted}`
+    if (out.length > maxLength) break
+  }
+  if (out.length <= maxLength) return out
+  const total = command.reduce((sum, arg) => sum + arg.length + 1, -1)
+  return `${out.slice(0, maxLength)}… (${Math.max(0, total - maxLength)} more characters)`
+}
+
+/** Error messages stay short: the argv and the detail are cut; the fields keep everything. */
+const MESSAGE_COMMAND_LENGTH = 300
+const MESSAGE_DETAIL_LENGTH = 500
+
+const cut = (text: string, maxLength: number): string =>
+  text.length <= maxLength ? text : `${text.slice(0, maxLength)}… (${text.length - maxLength} more characters)`
 
 const lastLine = (text: string | undefined): string | undefined => {
   if (text === undefined) return undefined

@@ -1,10 +1,18 @@
 import { describe, expect, it } from "@effect/vitest"
-import { completeUtf8Length, OutputChannel } from "../src/internal/outputChannel.js"
+import { Effect, Fiber } from "effect"
+import { LINE_TOO_LONG, OutputChannel } from "../src/internal/outputChannel.js"
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 
-const channel = (limit = 1024, control = { pause: () => {}, resume: () => {} }) =>
-  new OutputChannel(limit, 64, 1024, control)
+const channel = (limit = 1024, control = { pause: () => {}, resume: () => {} }, maxLineLength = 1024) =>
+  new OutputChannel(limit, 64, maxLineLength, control)
+
+/** The next line, or `undefined` when no complete line is there. */
+const takeLine = (ch: OutputChannel): string | undefined => {
+  const lines = ch.takeLines(1)
+  if (lines === LINE_TOO_LONG) throw new Error("line too long")
+  return lines[0]
+}
 
 describe("OutputChannel", () => {
   it("keeps a character split across chunks whole", () => {
@@ -13,7 +21,7 @@ describe("OutputChannel", () => {
       const ch = channel()
       ch.push(encoded.subarray(0, cut))
       ch.push(encoded.subarray(cut))
-      expect(ch.takeLine()).toBe("é😀")
+      expect(takeLine(ch)).toBe("é😀")
     }
   })
 
@@ -27,20 +35,39 @@ describe("OutputChannel", () => {
     expect(ch.takeChar()).toBe("😀")
   })
 
-  it("finds the complete UTF-8 prefix", () => {
-    expect(completeUtf8Length(bytes("abc"))).toBe(3)
-    const smile = bytes("😀")
-    for (let n = 1; n < 4; n++) expect(completeUtf8Length(smile.subarray(0, n))).toBe(0)
-    expect(completeUtf8Length(smile)).toBe(4)
+  it("a byte that can never start a character is U+FFFD at once, not at the end of the output", () => {
+    const ch = channel()
+    ch.push(Uint8Array.of(0x61, 0xff))
+    expect(ch.takeAllText()).toBe("a\uFFFD")
+    ch.push(Uint8Array.of(0xe0, 0x80)) // E0 must be followed by A0..BF: both bytes are invalid now
+    expect(ch.takeAllText()).toBe("\uFFFD\uFFFD")
+  })
+
+  it("takes every complete line that has arrived in one call, and keeps the partial one", () => {
+    const ch = channel()
+    ch.push(bytes("a\nb\r\nc"))
+    ch.push(bytes("d\ne"))
+    expect(ch.takeLines(Infinity)).toEqual(["a", "b", "cd"])
+    expect(ch.takeLines(Infinity)).toEqual([])
+    ch.end()
+    expect(ch.takeLines(Infinity)).toEqual(["e"])
+    expect(ch.exhausted).toBe(true)
+  })
+
+  it("takes no more lines than asked: the rest stays for the next take", () => {
+    const ch = channel()
+    ch.push(bytes("1\n2\n3\n4\n"))
+    expect(ch.takeLines(3)).toEqual(["1", "2", "3"])
+    expect(new TextDecoder().decode(ch.takeBytes()[0])).toBe("4\n")
   })
 
   it("a last line without newline is a line only at the end of output", () => {
     const ch = channel()
     ch.push(bytes("one\r\ntwo"))
-    expect(ch.takeLine()).toBe("one")
-    expect(ch.takeLine()).toBeUndefined()
+    expect(takeLine(ch)).toBe("one")
+    expect(takeLine(ch)).toBeUndefined()
     ch.end()
-    expect(ch.takeLine()).toBe("two")
+    expect(takeLine(ch)).toBe("two")
     expect(ch.exhausted).toBe(true)
   })
 
@@ -60,16 +87,27 @@ describe("OutputChannel", () => {
     ch.push(bytes("67890\n"))
     expect(events).toEqual(["pause"])
     expect(ch.dropped).toBe(0)
-    expect(ch.takeLine()).toBe("12345")
+    expect(takeLine(ch)).toBe("12345")
     expect(events).toEqual(["pause"])
-    expect(ch.takeLine()).toBe("67890")
+    expect(takeLine(ch)).toBe("67890")
     expect(events).toEqual(["pause", "resume"])
   })
 
-  it("cuts a line longer than the cap into pieces", () => {
-    const ch = new OutputChannel(1 << 20, 64, 4, { pause: () => {}, resume: () => {} })
-    ch.push(bytes("abcdefghij\n"))
-    expect([ch.takeLine(), ch.takeLine(), ch.takeLine()]).toEqual(["abcd", "efgh", "ij"])
+  it("a line longer than the maximum is reported after the lines before it, and skipped up to its newline", () => {
+    const ch = channel(1 << 20, undefined, 4)
+    ch.push(bytes("ok\nabcdefghij"))
+    expect(ch.takeLines(Infinity)).toEqual(["ok"])
+    expect(ch.takeLines(Infinity)).toBe(LINE_TOO_LONG)
+    ch.push(bytes("klmn\nnext\n"))
+    expect(ch.takeLines(Infinity)).toEqual(["next"])
+  })
+
+  it("a complete line longer than the maximum is skipped at once; one of exactly the maximum is a line", () => {
+    const ch = channel(1 << 20, undefined, 4)
+    ch.push(bytes("abcd\r\nabcde\nxy\n"))
+    expect(ch.takeLines(Infinity)).toEqual(["abcd"])
+    expect(ch.takeLines(Infinity)).toBe(LINE_TOO_LONG)
+    expect(ch.takeLines(Infinity)).toEqual(["xy"])
   })
 
   it("keeps a tail of the most recent output whatever was read", () => {
@@ -90,4 +128,29 @@ describe("OutputChannel", () => {
     const all = ch.takeBytes().map((chunk) => new TextDecoder().decode(chunk)).join("")
     expect(all).toBe("world!")
   })
+
+  it.effect("every waiter is woken by the next change: none can take another's wake-up", () =>
+    Effect.gen(function*() {
+      const ch = channel()
+      const version = ch.currentVersion
+      const waiters = yield* Effect.forEach([1, 2, 3], () => Effect.fork(ch.awaitChange(version)))
+      yield* Effect.yieldNow()
+      // A waiter that comes later (a release waiting for the pipes) must not replace the others.
+      const late = yield* Effect.fork(ch.awaitChange(version))
+      yield* Effect.yieldNow()
+      ch.push(bytes("x"))
+      for (const fiber of [...waiters, late]) yield* Fiber.join(fiber)
+    }))
+
+  it.effect("an interrupted waiter leaves the others waiting", () =>
+    Effect.gen(function*() {
+      const ch = channel()
+      const version = ch.currentVersion
+      const gone = yield* Effect.fork(ch.awaitChange(version))
+      const kept = yield* Effect.fork(ch.awaitChange(version))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(gone)
+      ch.end()
+      yield* Fiber.join(kept)
+    }))
 })

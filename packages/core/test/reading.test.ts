@@ -70,14 +70,36 @@ describe("reading (TestClock, scripted process)", () => {
     }).pipe(Effect.provide(script.layer))
   })
 
-  it.scoped("streams are reusable: a partial read leaves the rest for the next reader", () => {
+  it.scoped("takeLines consumes exactly the lines it returns: the next reader gets the rest", () => {
+    const script = scripted({ stdout: ["a\nb\n", "c\n"], exitCode: 0 })
+    return Effect.gen(function*() {
+      const proc = yield* ManagedProcess.make(["x"])
+      expect(yield* proc.takeLines(1)).toEqual(["a"])
+      const rest = yield* Stream.runCollect(proc.lines)
+      expect(Chunk.toArray(rest)).toEqual(["b", "c"])
+    }).pipe(Effect.provide(script.layer))
+  })
+
+  it.scoped("a stream takes everything that has arrived per pull: stopping inside it consumes the rest", () => {
     const script = scripted({ stdout: ["a\nb\n", "c\n"], exitCode: 0 })
     return Effect.gen(function*() {
       const proc = yield* ManagedProcess.make(["x"])
       const first = yield* Stream.runCollect(Stream.take(proc.lines, 1))
       expect(Chunk.toArray(first)).toEqual(["a"])
-      const rest = yield* Stream.runCollect(proc.lines)
-      expect(Chunk.toArray(rest)).toEqual(["b", "c"])
+      // The stream is reusable; the lines of the pull it stopped in were consumed with it.
+      expect(Chunk.toArray(yield* Stream.runCollect(proc.lines))).toEqual([])
+    }).pipe(Effect.provide(script.layer))
+  })
+
+  it.scoped("takeLines that times out puts back the lines it took", () => {
+    const script = scripted({ dieOn: ["SIGTERM"], stdout: ["one\ntwo\n"] })
+    return Effect.gen(function*() {
+      const proc = yield* ManagedProcess.make(["x"])
+      const reading = yield* Effect.fork(Effect.flip(proc.takeLines(3, { timeout: "1 second" })))
+      yield* TestClock.adjust("1 second")
+      const error = yield* Fiber.join(reading)
+      expect(error._tag).toBe("TimeoutError")
+      expect(yield* proc.takeLines(2)).toEqual(["one", "two"])
     }).pipe(Effect.provide(script.layer))
   })
 

@@ -89,17 +89,31 @@ describe("streams are reusable and lose nothing", () => {
       })
     ))
 
-  it.live("taking the first line of a burst leaves the other lines for the next reader", () =>
+  it.live("takeLines takes the first lines of a burst and leaves the others for the next reader", () =>
     noSurvivors((t) =>
       Effect.gen(function*() {
         const proc = t.track(
           yield* ManagedProcess.make(["sh", "-c", "printf 'a\\nb\\nc\\nd\\n'; exec sleep 1000"], { env: t.env })
         )
-        const first = yield* Stream.runCollect(Stream.take(proc.lines, 1)).pipe(Effect.timeout("10 seconds"))
-        expect(Chunk.toReadonlyArray(first)).toEqual(["a"])
+        expect(yield* proc.takeLines(1, { timeout: "10 seconds" })).toEqual(["a"])
         expect(yield* proc.readLine({ timeout: "5 seconds" })).toBe("b")
         const rest = yield* Stream.runCollect(Stream.take(proc.lines, 2)).pipe(Effect.timeout("10 seconds"))
         expect(Chunk.toReadonlyArray(rest)).toEqual(["c", "d"])
+      })
+    ))
+
+  it.live("a lines stream delivers a burst as one chunk: a reader that stops inside it consumes the rest", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const proc = t.track(
+          yield* ManagedProcess.make(["sh", "-c", "printf 'a\\nb\\nc\\n'; sleep 0.3; echo d; exec sleep 1000"], {
+            env: t.env
+          })
+        )
+        const chunks = yield* proc.lines.pipe(Stream.chunks, Stream.take(1), Stream.runCollect)
+        expect(Chunk.toReadonlyArray(chunks).map(Chunk.toReadonlyArray)).toEqual([["a", "b", "c"]])
+        // What arrived after the pull that consumed the burst is there for the next reader.
+        expect(yield* proc.readLine({ timeout: "5 seconds" })).toBe("d")
       })
     ))
 

@@ -1,28 +1,42 @@
 import * as PlatformCommand from "@effect/platform/Command"
 import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as HashMap from "effect/HashMap"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import { ProcessError } from "../ProcessError.js"
-import type { EnvironmentSpec, StdioMode } from "../ProcessSpawner.js"
+import type { SpawnRequest, StdioMode } from "../ProcessSpawner.js"
 
 /**
- * A launch request after validation: what the spawner gets, plus an optional stdin stream from a `Command`.
+ * A launch request after validation: what the spawner gets, plus what the process needs to run its pipes.
  *
  * @internal
  */
 export interface Normalized {
   readonly argv: ReadonlyArray<string>
   readonly cwd: string | undefined
-  readonly env: EnvironmentSpec
-  readonly stdin: StdioMode
-  readonly stdout: StdioMode
-  readonly stderr: StdioMode
+  /** What the spawner is asked to start, built once. */
+  readonly request: SpawnRequest
   readonly stdinStream: Stream.Stream<Uint8Array, unknown> | undefined
+  /** The level stderr lines are relayed at; `undefined`: not relayed. */
+  readonly relayStderr: LogLevel.LogLevel | undefined
+  readonly bufferSize: number
+  readonly tailSize: number
+  readonly maxLineLength: number
 }
+
+/** @internal */
+export const DEFAULT_BUFFER_SIZE = 8 * 1024 * 1024
+/** @internal */
+export const DEFAULT_TAIL_SIZE = 8 * 1024
+/**
+ * The longest line the line readers return, in characters; a longer one fails the read with `LineTooLong`.
+ *
+ * @internal
+ */
+export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024
 
 const invalid = (command: ReadonlyArray<string>, detail: string) =>
   new ProcessError({ reason: "InvalidCommand", command, detail })
@@ -33,86 +47,153 @@ const stdioOf = (
   command: ReadonlyArray<string>,
   name: string,
   value: PlatformCommand.Command.Output
-): Effect.Effect<StdioMode, ProcessError> =>
-  value === "pipe" || value === "inherit" ? Effect.succeed(value) : Effect.fail(invalid(
+): Either.Either<StdioMode, ProcessError> =>
+  value === "pipe" || value === "inherit" ? Either.right(value) : Either.left(invalid(
     command,
     `a Command ${name} Sink is not supported: read the handle's ${name} stream instead`
   ))
 
+const STDIO_MODES: ReadonlyArray<unknown> = ["pipe", "inherit", "ignore"]
+
+const LOG_LEVELS: Record<string, LogLevel.LogLevel> = {
+  All: LogLevel.All,
+  Trace: LogLevel.Trace,
+  Debug: LogLevel.Debug,
+  Info: LogLevel.Info,
+  Warning: LogLevel.Warning,
+  Error: LogLevel.Error,
+  Fatal: LogLevel.Fatal
+}
+
+const isEmptyRecord = (record: Readonly<Record<string, unknown>>): boolean => {
+  for (const _ in record) return false
+  return true
+}
+
 /**
- * Validates `input` and merges a `Command`'s settings with `options` (options win). Nothing is started here.
+ * Validates `input` and merges a `Command`'s settings with `options` (options win). Nothing is started here. An
+ * Either, not an Effect: validation on the launch path costs no fiber step.
  *
  * @internal
  */
 export const normalize = (
   input: ManagedProcess.CommandInput,
-  options: ManagedProcess.Options<unknown, unknown, unknown>
-): Effect.Effect<Normalized, ProcessError> =>
-  Effect.gen(function*() {
-    let argv: ReadonlyArray<string>
-    let cwd = options.cwd
-    let set: Record<string, string | undefined> = {}
-    let extend = options.extendEnv ?? true
-    let stdin: StdioMode = options.stdin ?? "pipe"
-    let stdout: StdioMode = options.stdout ?? "pipe"
-    let stderr: StdioMode = options.stderr ?? "pipe"
-    let stdinStream: Stream.Stream<Uint8Array, unknown> | undefined
-    if (PlatformCommand.isCommand(input)) {
-      if (input._tag === "PipedCommand") {
-        return yield* invalid(
-          PlatformCommand.flatten(input).flatMap((c) => [c.command, ...c.args, "|"]).slice(0, -1),
-          "piped Commands are not supported: launch each process and connect their streams"
-        )
-      }
-      const base = [input.command, ...input.args]
-      argv = input.shell === false ? base : [input.shell === true ? "/bin/sh" : input.shell, "-c", base.join(" ")]
-      if (cwd === undefined) cwd = Option.getOrUndefined(input.cwd)
-      set = Object.fromEntries(HashMap.toEntries(input.env))
-      extend = options.extendEnv ?? input.extendEnv
-      if (options.stdin === undefined) {
-        if (typeof input.stdin === "string") stdin = input.stdin
-        else {
-          stdin = "pipe"
-          stdinStream = input.stdin
-        }
-      }
-      if (options.stdout === undefined) stdout = yield* stdioOf(argv, "stdout", input.stdout)
-      if (options.stderr === undefined) stderr = yield* stdioOf(argv, "stderr", input.stderr)
-    } else {
-      argv = input
+  options: ManagedProcess.Options<unknown, unknown, unknown>,
+  relayDefault: boolean
+): Either.Either<Normalized, ProcessError> => {
+  let argv: ReadonlyArray<string>
+  let cwd = options.cwd
+  let set: Record<string, string | undefined> | undefined = options.env
+  let extend = options.extendEnv ?? true
+  let stdin: StdioMode = options.stdin ?? "pipe"
+  let stdout: StdioMode = options.stdout ?? "pipe"
+  let stderr: StdioMode = options.stderr ?? "pipe"
+  let stdinStream: Stream.Stream<Uint8Array, unknown> | undefined
+  if (PlatformCommand.isCommand(input)) {
+    if (input._tag === "PipedCommand") {
+      return Either.left(invalid(
+        PlatformCommand.flatten(input).flatMap((c) => [c.command, ...c.args, "|"]).slice(0, -1),
+        "piped Commands are not supported: launch each process and connect their streams"
+      ))
     }
-    if (!Array.isArray(argv) || argv.length === 0) return yield* invalid([], "the command is empty")
-    if (typeof argv[0] !== "string" || argv[0].length === 0) return yield* invalid(argv, "the program name is empty")
-    for (const arg of argv) {
-      if (typeof arg !== "string") return yield* invalid(argv.map(String), "every argument must be a string")
-      if (hasNul(arg)) return yield* invalid(argv, "an argument contains a NUL byte")
-    }
-    if (cwd !== undefined && (cwd.length === 0 || hasNul(cwd))) {
-      return yield* invalid(argv, "cwd is empty or contains a NUL byte")
-    }
-    set = { ...set, ...options.env }
-    for (const [key, value] of Object.entries(set)) {
-      if (key.length === 0 || key.includes("=") || hasNul(key)) {
-        return yield* invalid(argv, `invalid environment variable name ${JSON.stringify(key)}`)
-      }
-      // The value itself is never printed: environments carry secrets.
-      if (value !== undefined && hasNul(value)) return yield* invalid(argv, `env ${key} contains a NUL byte`)
-    }
-    for (const [name, value] of [["bufferSize", options.bufferSize], ["tailSize", options.tailSize]] as const) {
-      if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
-        return yield* invalid(argv, `${name} must be a non-negative integer`)
+    const base = [input.command, ...input.args]
+    argv = input.shell === false ? base : [input.shell === true ? "/bin/sh" : input.shell, "-c", base.join(" ")]
+    if (cwd === undefined) cwd = Option.getOrUndefined(input.cwd)
+    set = { ...Object.fromEntries(HashMap.toEntries(input.env)), ...options.env }
+    extend = options.extendEnv ?? input.extendEnv
+    if (options.stdin === undefined) {
+      if (typeof input.stdin === "string") stdin = input.stdin
+      else {
+        stdin = "pipe"
+        stdinStream = input.stdin
       }
     }
-    return {
-      argv,
+    if (options.stdout === undefined) {
+      const mode = stdioOf(argv, "stdout", input.stdout)
+      if (Either.isLeft(mode)) return Either.left(mode.left)
+      stdout = mode.right
+    }
+    if (options.stderr === undefined) {
+      const mode = stdioOf(argv, "stderr", input.stderr)
+      if (Either.isLeft(mode)) return Either.left(mode.left)
+      stderr = mode.right
+    }
+  } else if (typeof input === "string") {
+    return Either.left(invalid(
+      [input],
+      `the command must be an argv array, not a string (got ${JSON.stringify(String(input).slice(0, 100))}): ` +
+        "split it into the program and its arguments, e.g. [\"git\", \"--version\"]"
+    ))
+  } else {
+    argv = input
+  }
+  if (!Array.isArray(argv) || argv.length === 0) return Either.left(invalid([], "the command is empty"))
+  if (typeof argv[0] !== "string" || argv[0].length === 0) {
+    return Either.left(invalid(argv, "the program name is empty"))
+  }
+  for (const arg of argv) {
+    if (typeof arg !== "string") return Either.left(invalid(argv.map(String), "every argument must be a string"))
+    if (hasNul(arg)) return Either.left(invalid(argv, "an argument contains a NUL byte"))
+  }
+  if (cwd !== undefined && (typeof cwd !== "string" || cwd.length === 0 || hasNul(cwd))) {
+    return Either.left(invalid(argv, "cwd is empty or contains a NUL byte"))
+  }
+  for (const [name, mode] of [["stdin", stdin], ["stdout", stdout], ["stderr", stderr]] as const) {
+    if (!STDIO_MODES.includes(mode)) {
+      return Either.left(invalid(argv, `${name} must be "pipe", "inherit" or "ignore" (got ${String(mode)})`))
+    }
+  }
+  set ??= {}
+  for (const key in set) {
+    if (key.length === 0 || key.includes("=") || hasNul(key)) {
+      return Either.left(invalid(argv, `invalid environment variable name ${JSON.stringify(key)}`))
+    }
+    const value = set[key]
+    // The value itself is never printed: environments carry secrets.
+    if (value !== undefined && (typeof value !== "string" || hasNul(value))) {
+      return Either.left(invalid(argv, `env ${key} must be a string without NUL bytes`))
+    }
+  }
+  const sizes = { bufferSize: DEFAULT_BUFFER_SIZE, tailSize: DEFAULT_TAIL_SIZE, maxLineLength: DEFAULT_MAX_LINE_LENGTH }
+  for (const name of ["bufferSize", "tailSize", "maxLineLength"] as const) {
+    const value = options[name]
+    if (value === undefined) continue
+    if (!(Number.isSafeInteger(value) && value >= (name === "maxLineLength" ? 1 : 0))) {
+      return Either.left(
+        invalid(argv, `${name} must be a ${name === "maxLineLength" ? "positive" : "non-negative"} integer`)
+      )
+    }
+    sizes[name] = value
+  }
+  const relay = options.relayStderr ?? relayDefault
+  let relayStderr: LogLevel.LogLevel | undefined
+  if (relay === true) relayStderr = LogLevel.Info
+  else if (relay !== false) {
+    relayStderr = typeof relay === "string" ? LOG_LEVELS[relay] : undefined
+    if (relayStderr === undefined) {
+      return Either.left(invalid(argv, `relayStderr must be a boolean or a log level name (got ${String(relay)})`))
+    }
+    if (relayStderr === LogLevel.None) relayStderr = undefined
+  }
+  const unset = options.unsetEnv ?? []
+  return Either.right({
+    argv,
+    cwd,
+    request: {
+      command: argv,
       cwd,
-      env: { extend, unset: options.unsetEnv ?? [], set },
+      env: { extend, unset, set: isEmptyRecord(set) ? EMPTY_ENV : set },
       stdin,
       stdout,
-      stderr,
-      stdinStream
-    }
+      stderr
+    },
+    stdinStream,
+    relayStderr,
+    ...sizes
   })
+}
+
+const EMPTY_ENV: Readonly<Record<string, string | undefined>> = {}
 
 /**
  * Whether `input` is a `Command` with a stdin of its own (a Stream to feed, or `"inherit"`) rather than a plain pipe.

@@ -4,7 +4,7 @@
  *   1. launch     validate, spawn into a new process group, attach the output pump     (`make`, `launch`)
  *                 (with `retry`, each attempt in a scope of its own)                     (`makeRetrying`)
  *      ready      race the readiness probes against the exit and the timeout           (`awaitReady`)
- *   2. use        read stdout/stderr through one reader per pipe, write stdin          (`makeHandle`)
+ *   2. use        the handle: reads (in `reading.ts`), stdin, signals                  (`Handle`)
  *   3. terminate  signal the group, grace, SIGKILL the group, bounded wait             (`terminatePolicy`)
  *   4. reap       wait (bounded) for the pipes, close them, flush the stderr relay     (`reap`)
  *   and `run`: launch, collect the output, await the exit, release.
@@ -21,6 +21,7 @@ import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
@@ -44,8 +45,8 @@ import {
 import type * as Readiness from "../Readiness.js"
 import { argvOf, decodeDuration, hasOwnStdin, normalize, type Normalized } from "./command.js"
 import * as metrics from "./metrics.js"
-import { awaitAnyChange, decodeComplete, OutputChannel } from "./outputChannel.js"
-import * as pattern_ from "./outputPattern.js"
+import { OutputChannel } from "./outputChannel.js"
+import * as reading from "./reading.js"
 import { StderrRelay } from "./stderrRelay.js"
 
 /** @internal */
@@ -56,21 +57,14 @@ export const DEFAULT_TERMINATE_TIMEOUT: Duration.DurationInput = "7 seconds"
 /** @internal */
 export const DEFAULT_KILL_TIMEOUT: Duration.DurationInput = "2 seconds"
 /** @internal */
-export const DEFAULT_READLINE_TIMEOUT: Duration.DurationInput = "2 seconds"
+export const DEFAULT_READLINE_TIMEOUT: Duration.DurationInput = reading.DEFAULT_READLINE_TIMEOUT
 /** @internal */
-export const DEFAULT_READCHAR_TIMEOUT: Duration.DurationInput = "1 second"
+export const DEFAULT_READCHAR_TIMEOUT: Duration.DurationInput = reading.DEFAULT_READCHAR_TIMEOUT
 /** @internal */
-export const DEFAULT_WAIT_TIMEOUT: Duration.DurationInput = "10 seconds"
+export const DEFAULT_WAIT_TIMEOUT: Duration.DurationInput = reading.DEFAULT_WAIT_TIMEOUT
 const DEFAULT_READINESS_TIMEOUT: Duration.DurationInput = "60 seconds"
-const DEFAULT_BUFFER_SIZE = 8 * 1024 * 1024
-const DEFAULT_TAIL_SIZE = 8 * 1024
 const DEFAULT_MAX_BUFFER = 128 * 1024 * 1024
-/**
- * After the leader exited, how long output may still take to reach end-of-file before readers stop waiting for
- * it, and after the group is gone, how long the release waits for the pipes before closing them. A descendant
- * that left the group (setsid) can hold a pipe open forever; nobody waits for it longer than this.
- */
-const PIPE_GRACE = Duration.millis(250)
+const PIPE_GRACE = reading.PIPE_GRACE
 
 /**
  * Logs at Debug only when Debug is enabled: building the annotations of a log nobody sees would cost every launch.
@@ -94,32 +88,37 @@ interface TerminateSettings {
   readonly killTimeout: Duration.Duration
 }
 
+const DEFAULT_SETTINGS: TerminateSettings = {
+  signal: "SIGTERM",
+  timeout: Duration.decode(DEFAULT_TERMINATE_TIMEOUT),
+  killTimeout: Duration.decode(DEFAULT_KILL_TIMEOUT)
+}
+
 const decodeTerminate = (
   command: ReadonlyArray<string>,
   options: ManagedProcess.TerminateOptions | undefined,
-  defaults?: TerminateSettings
-): Either.Either<TerminateSettings, ProcessError> =>
-  Either.all({
-    signal: Either.right(options?.signal ?? defaults?.signal ?? "SIGTERM"),
-    timeout: decodeDuration(
-      command,
-      "terminate.timeout",
-      options?.timeout,
-      defaults?.timeout ?? DEFAULT_TERMINATE_TIMEOUT
-    ),
-    killTimeout: decodeDuration(
-      command,
-      "terminate.killTimeout",
-      options?.killTimeout,
-      defaults?.killTimeout ?? DEFAULT_KILL_TIMEOUT
+  defaults: TerminateSettings = DEFAULT_SETTINGS
+): Either.Either<TerminateSettings, ProcessError> => {
+  if (options === undefined || (options.timeout === undefined && options.killTimeout === undefined)) {
+    // The common case, no durations to decode: no new object on the launch path.
+    return Either.right(
+      options?.signal === undefined || options.signal === defaults.signal
+        ? defaults
+        : { ...defaults, signal: options.signal }
     )
+  }
+  return Either.all({
+    signal: Either.right(options.signal ?? defaults.signal),
+    timeout: decodeDuration(command, "terminate.timeout", options.timeout, defaults.timeout),
+    killTimeout: decodeDuration(command, "terminate.killTimeout", options.killTimeout, defaults.killTimeout)
   })
+}
 
 // -----------------------------------------------------------------------------------------------------------------
 // The process: state shared by the handle, the pump listeners and the release
 // -----------------------------------------------------------------------------------------------------------------
 
-class Process {
+class Process implements reading.Readable, SpawnListeners {
   spawned!: SpawnedProcess
   exit: ExitStatus | undefined = undefined
   readonly exited = Deferred.unsafeMake<ExitStatus>(undefined as never)
@@ -127,79 +126,84 @@ class Process {
   readonly stderr: OutputChannel | undefined
   stdinClosed = false
   released = false
-  /** When readers stop waiting for the pipes to end: `PIPE_GRACE` after the leader's exit was first noticed. */
   pipeDeadline: number | undefined = undefined
   termination: Deferred.Deferred<ManagedProcess.TerminateOutcome> | undefined = undefined
   readonly relay: StderrRelay | undefined
-  readonly listeners: SpawnListeners
+  readonly metrics: metrics.ProgramMetrics
 
   constructor(
     readonly spec: Normalized,
     readonly settings: TerminateSettings,
-    options: ManagedProcess.Options<unknown, unknown, unknown>,
     runtime: Runtime.Runtime<never>
   ) {
     this.metrics = metrics.forProgram(spec.argv)
-    const bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE
-    const tailSize = options.tailSize ?? DEFAULT_TAIL_SIZE
-    const channel = (name: "stdout" | "stderr") =>
-      new OutputChannel(bufferSize, tailSize, pattern_.MAX_LINE_LENGTH, {
-        pause: () => this.spawned?.pause(name),
-        resume: () => this.spawned?.resume(name)
-      })
-    this.stdout = spec.stdout === "pipe" ? channel("stdout") : undefined
-    this.stderr = spec.stderr === "pipe" ? channel("stderr") : undefined
-    const relayLevel = options.relayStderr ?? true
-    if (this.stderr !== undefined && relayLevel !== false) {
-      this.relay = new StderrRelay(
-        relayLevel === true ? LogLevel.Info : LogLevel.fromLiteral(relayLevel),
-        runtime
-      )
-      this.stderr.tap = (chunk) => this.relay!.push(chunk)
-    }
-    const stdout = this.stdout
-    const stderr = this.stderr
-    this.listeners = {
-      onStdout: (chunk) => stdout?.push(chunk),
-      onStdoutEnd: () => stdout?.end(),
-      onStderr: (chunk) => stderr?.push(chunk),
-      onStderrEnd: () => {
-        this.relay?.end()
-        stderr?.end()
-      },
-      onExit: (status) => {
-        this.exit = status
-        Deferred.unsafeDone(this.exited, Exit.succeed(status))
-        // Readers waiting for output also watch for the exit.
-        stdout?.notify()
-        stderr?.notify()
+    this.stdout = spec.request.stdout === "pipe" ? this.channel("stdout") : undefined
+    this.stderr = spec.request.stderr === "pipe" ? this.channel("stderr") : undefined
+    const relayLevel = spec.relayStderr
+    if (this.stderr !== undefined && relayLevel !== undefined) {
+      // A level the logger would discard costs nothing: no relay at all.
+      const minimum = FiberRefs.getOrDefault(runtime.fiberRefs, FiberRef.currentMinimumLogLevel)
+      if (LogLevel.greaterThanEqual(relayLevel, minimum)) {
+        const relay = new StderrRelay(relayLevel, runtime)
+        this.relay = relay
+        this.stderr.tap = (chunk) => relay.push(chunk)
       }
     }
+  }
+
+  private channel(name: "stdout" | "stderr"): OutputChannel {
+    // The platform calls the listeners only after `spawn` succeeded, so `spawned` is set by then.
+    return new OutputChannel(this.spec.bufferSize, this.spec.tailSize, this.spec.maxLineLength, {
+      pause: () => this.spawned.pause(name),
+      resume: () => this.spawned.resume(name)
+    })
+  }
+
+  // --- the listeners of the spawn (the process is its own `SpawnListeners`: no closures per launch) ---
+
+  readonly onStdout = (chunk: Uint8Array): void => this.stdout?.push(chunk)
+  readonly onStdoutEnd = (): void => this.stdout?.end()
+  readonly onStderr = (chunk: Uint8Array): void => this.stderr?.push(chunk)
+  readonly onStderrEnd = (): void => {
+    this.relay?.end()
+    this.stderr?.end()
+  }
+  readonly onExit = (status: ExitStatus): void => {
+    this.exit = status
+    Deferred.unsafeDone(this.exited, Exit.succeed(status))
+    // Readers waiting for output also watch for the exit.
+    this.stdout?.notify()
+    this.stderr?.notify()
   }
 
   get command(): ReadonlyArray<string> {
     return this.spec.argv
   }
 
-  private cachedAnnotations: Record<string, unknown> | undefined = undefined
-
-  /** What every log about this process is annotated with. */
-  get annotations(): Record<string, unknown> {
-    return this.cachedAnnotations ??= { pid: this.spawned.pid, command: describeCommand(this.spec.argv) }
-  }
-
-  readonly metrics: metrics.ProgramMetrics
-
   get pid(): number {
     return this.spawned.pid
   }
 
-  tails(): { stdoutTail: string | undefined; stderrTail: string | undefined } {
-    return { stdoutTail: this.stdout?.tail.text(), stderrTail: this.stderr?.tail.text() }
+  private cachedAnnotations: Record<string, unknown> | undefined = undefined
+
+  /** What every log about this process is annotated with. */
+  get annotations(): Record<string, unknown> {
+    return this.cachedAnnotations ??= { pid: this.spawned.pid, command: describeCommand(this.spec.argv, 300) }
   }
 
-  stateError(reason: StateError["reason"], operation: string): StateError {
-    return new StateError({ reason, command: this.command, pid: this.spawned.pid, operation })
+  readonly tails = (): { stdoutTail: string | undefined; stderrTail: string | undefined } => ({
+    stdoutTail: this.stdout?.tail.text(),
+    stderrTail: this.stderr?.tail.text()
+  })
+
+  readonly stateError = (reason: StateError["reason"], operation: string): StateError =>
+    new StateError({ reason, command: this.command, pid: this.spawned.pid, operation })
+
+  /** The release happened: refuse further use and wake every waiting reader, so that each one ends. */
+  markReleased(): void {
+    this.released = true
+    this.stdout?.notify()
+    this.stderr?.notify()
   }
 }
 
@@ -233,22 +237,26 @@ export const layer = <I, S, A = void, E = never, R = never>(
 const makeOnce = <A, E, R>(
   input: ManagedProcess.CommandInput,
   options: ManagedProcess.Options<A, E, R>
-): Acquire<A, E, R> =>
-  Effect.gen(function*() {
+): Acquire<A, E, R> => {
+  const readiness = options.readiness
+  if (readiness === undefined) {
+    return Effect.map(makeProcess(input, options, true), (proc) => new Handle(proc, undefined as A))
+  }
+  return Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
-    const proc = yield* makeProcess(input, options)
-    if (options.readiness === undefined) return makeHandle(proc, undefined as A)
+    const proc = yield* makeProcess(input, options, true)
     const timeout = yield* decodeDuration(
       proc.command,
       "readinessTimeout",
       options.readinessTimeout,
       DEFAULT_READINESS_TIMEOUT
     )
-    const ready = yield* awaitReady(proc, options.readiness, timeout)
+    const ready = yield* awaitReady(proc, readiness, timeout)
     const now = yield* Clock.currentTimeMillis
     yield* Metric.update(proc.metrics.launchToReady, (now - started) / 1000)
-    return makeHandle(proc, ready)
+    return new Handle(proc, ready)
   })
+}
 
 /** The errors `retry` retries unless told otherwise: the system was briefly out of a resource. */
 const TRANSIENT_SPAWN_ERRORS = ["EAGAIN", "EMFILE", "ENFILE", "ETXTBSY"]
@@ -278,7 +286,7 @@ const makeRetrying = <A, E, R>(
         Effect.onError((cause) => Scope.close(attemptScope, Exit.failCause(cause))),
         Effect.tapError((error) =>
           Effect.logWarning(`launch attempt ${attempts} failed`, error).pipe(
-            Effect.annotateLogs({ command: describeCommand(argvOf(input)) })
+            Effect.annotateLogs({ command: describeCommand(argvOf(input), 300) })
           )
         )
       )
@@ -293,53 +301,55 @@ const makeRetrying = <A, E, R>(
     )
   })
 
+/** Validates, launches, and registers the release in the current scope. `relayDefault`: relay stderr by default. */
 const makeProcess = (
   input: ManagedProcess.CommandInput,
-  options: ManagedProcess.Options<any, any, any>
+  options: ManagedProcess.Options<any, any, any>,
+  relayDefault: boolean
 ): Effect.Effect<Process, ProcessError, ProcessSpawner | Scope.Scope> =>
-  Effect.gen(function*() {
-    const spec = yield* normalize(input, options)
-    const settings = yield* decodeTerminate(spec.argv, options.terminate)
-    const spawner = yield* ProcessSpawner
-    const runtime = yield* Effect.runtime<never>()
-    const proc = yield* Effect.acquireRelease(
-      launch(spawner.spawn, spec, settings, options, runtime),
-      (proc) => release(proc)
-    )
-    if (spec.stdinStream !== undefined) yield* Effect.forkScoped(feedStdin(proc, spec.stdinStream))
-    return proc
-  })
+  Either.flatMap(
+    normalize(input, options, relayDefault),
+    (spec) => Either.map(decodeTerminate(spec.argv, options.terminate), (settings) => [spec, settings] as const)
+  ).pipe(Effect.flatMap(([spec, settings]) =>
+    Effect.flatMap(ProcessSpawner, (spawner) =>
+      Effect.flatMap(Effect.runtime<never>(), (runtime) => {
+        const acquired = Effect.acquireRelease(launch(spawner.spawn, spec, settings, runtime), release)
+        const stdin = spec.stdinStream
+        return stdin === undefined
+          ? acquired
+          : Effect.tap(acquired, (proc) => Effect.forkScoped(feedStdin(proc, stdin)))
+      }))
+  ))
 
 const launch = (
   spawn: ProcessSpawner["Type"]["spawn"],
   spec: Normalized,
   settings: TerminateSettings,
-  options: ManagedProcess.Options<unknown, unknown, unknown>,
   runtime: Runtime.Runtime<never>
 ): Effect.Effect<Process, ProcessError> =>
-  Effect.gen(function*() {
-    const proc = new Process(spec, settings, options, runtime)
-    const spawned = yield* spawn({
-      command: spec.argv,
-      cwd: spec.cwd,
-      env: spec.env,
-      stdin: spec.stdin,
-      stdout: spec.stdout,
-      stderr: spec.stderr
-    }, proc.listeners)
-    proc.spawned = spawned
-    yield* Metric.increment(proc.metrics.launches)
-    if (proc.relay !== undefined) proc.relay.annotations = { ...proc.annotations, stream: "stderr" }
-    yield* Effect.annotateCurrentSpan("pid", spawned.pid)
-    yield* logDebug("process launched", () => ({
-      ...proc.annotations,
-      cwd: spec.cwd ?? "",
-      envKeys: Object.keys(spec.env.set).join(",") // names only: values are secrets
-    }))
-    return proc
+  Effect.suspend(() => {
+    const proc = new Process(spec, settings, runtime)
+    return Effect.flatMap(spawn(spec.request, proc), (spawned) => {
+      proc.spawned = spawned
+      if (proc.relay !== undefined) proc.relay.annotations = { ...proc.annotations, stream: "stderr" }
+      return Effect.as(
+        Effect.zipRight(
+          Metric.increment(proc.metrics.launches),
+          Effect.zipRight(
+            Effect.annotateCurrentSpan("pid", spawned.pid),
+            logDebug("process launched", () => ({
+              ...proc.annotations,
+              cwd: spec.cwd ?? "",
+              envKeys: Object.keys(spec.request.env.set).join(",") // names only: values are secrets
+            }))
+          )
+        ),
+        proc
+      )
+    })
   }).pipe(
     Effect.withSpan("ManagedProcess.launch", {
-      attributes: { command: describeCommand(spec.argv) },
+      attributes: { command: describeCommand(spec.argv, 300) },
       captureStackTrace: false
     })
   )
@@ -375,7 +385,7 @@ const awaitReady = <A, E, R>(
   const context: Readiness.ProbeContext = {
     pid: proc.pid,
     command: proc.command,
-    matchOutput: (pattern) => matchPattern(proc, pattern, pattern.matcher(), "readiness"),
+    matchOutput: (pattern) => reading.matchPattern(proc, pattern, pattern.matcher(), "readiness"),
     // Output written just before the exit may still be in flight: let output probes see it first.
     failOnExit: Deferred.await(proc.exited).pipe(
       Effect.zipRight(Effect.sleep(PIPE_GRACE)),
@@ -392,7 +402,9 @@ const awaitReady = <A, E, R>(
     Effect.timeoutFail({
       duration: timeout,
       onTimeout: () =>
-        timeoutError(proc, "Readiness", timeout, { expected: [...pending].join(", ") || readiness.description })
+        reading.timeoutError(proc, "Readiness", timeout, {
+          expected: [...pending].join(", ") || readiness.description
+        })
     }),
     Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : terminateOnce(proc, proc.settings)),
     Effect.withSpan("ManagedProcess.ready", {
@@ -406,46 +418,83 @@ const awaitReady = <A, E, R>(
 // 2. Use: the handle
 // -----------------------------------------------------------------------------------------------------------------
 
-const HandleProto = {
-  [TypeId]: TypeId,
+/**
+ * The handle is a thin view of the process: its methods live on the prototype and its Effects and streams are
+ * built when asked for, so that an idle process costs only its state.
+ */
+class Handle<A> implements ManagedProcess.ManagedProcess<A> {
+  readonly [TypeId]: ManagedProcess.TypeId = TypeId
+  constructor(private readonly proc: Process, readonly ready: A) {}
+
+  get pid(): number {
+    return this.proc.pid
+  }
+  get command(): ReadonlyArray<string> {
+    return this.proc.command
+  }
+  get status(): Effect.Effect<ManagedProcess.Status> {
+    return Effect.sync(() => {
+      const exit = this.proc.exit
+      return exit === undefined ? { _tag: "Running" } : { _tag: "Exited", exitCode: exit.exitCode, signal: exit.signal }
+    })
+  }
+  get isRunning(): Effect.Effect<boolean> {
+    return Effect.sync(() => this.proc.exit === undefined)
+  }
+  get awaitExit(): Effect.Effect<ExitStatus> {
+    return Deferred.await(this.proc.exited)
+  }
+  kill(signal?: Signal): Effect.Effect<void, ProcessError | StateError> {
+    return kill(this.proc, signal ?? "SIGTERM")
+  }
+  terminate(options?: ManagedProcess.TerminateOptions): Effect.Effect<ManagedProcess.TerminateOutcome, ProcessError> {
+    return terminateWith(this.proc, options)
+  }
+  get stdout(): Stream.Stream<Uint8Array, StateError> {
+    return reading.byteStream(this.proc, "stdout")
+  }
+  get stderr(): Stream.Stream<Uint8Array, StateError> {
+    return reading.byteStream(this.proc, "stderr")
+  }
+  get lines(): Stream.Stream<string, StateError | ProcessError> {
+    return reading.lineStream(this.proc, "stdout")
+  }
+  get stderrLines(): Stream.Stream<string, StateError | ProcessError> {
+    return reading.lineStream(this.proc, "stderr")
+  }
+  readLine(options?: ManagedProcess.ReadOptions): Effect.Effect<string, ProcessError | StateError | TimeoutError> {
+    return reading.readLine(this.proc, options)
+  }
+  takeLines(
+    count: number,
+    options?: ManagedProcess.ReadOptions
+  ): Effect.Effect<ReadonlyArray<string>, ProcessError | StateError | TimeoutError> {
+    return reading.takeLines(this.proc, count, options)
+  }
+  readChar(options?: ManagedProcess.ReadOptions): Effect.Effect<string, ProcessError | StateError | TimeoutError> {
+    return reading.readChar(this.proc, options)
+  }
+  waitForOutput(pattern: any, options?: ManagedProcess.ReadOptions): Effect.Effect<any, any> {
+    return reading.waitForOutput(this.proc, pattern, options)
+  }
+  write(input: string | Uint8Array): Effect.Effect<void, ProcessError | StateError> {
+    return writeStdin(this.proc, input)
+  }
+  get closeStdin(): Effect.Effect<void, StateError> {
+    return closeStdin(this.proc)
+  }
+  get stdoutTail(): Effect.Effect<string> {
+    return Effect.sync(() => this.proc.stdout?.tail.text() ?? "")
+  }
+  get stderrTail(): Effect.Effect<string> {
+    return Effect.sync(() => this.proc.stderr?.tail.text() ?? "")
+  }
   pipe() {
     return pipeArguments(this, arguments)
-  },
-  toString(this: ManagedProcess.ManagedProcess) {
-    return `ManagedProcess(${this.pid}: ${describeCommand(this.command)})`
   }
-}
-
-const makeHandle = <A>(proc: Process, ready: A): ManagedProcess.ManagedProcess<A> => {
-  const handle: ManagedProcess.ManagedProcess<A> = Object.assign(Object.create(HandleProto), {
-    ready,
-    pid: proc.pid,
-    command: proc.command,
-    status: Effect.sync((): ManagedProcess.Status =>
-      proc.exit === undefined
-        ? { _tag: "Running" }
-        : { _tag: "Exited", exitCode: proc.exit.exitCode, signal: proc.exit.signal }
-    ),
-    isRunning: Effect.sync(() => proc.exit === undefined),
-    awaitExit: Deferred.await(proc.exited),
-    kill: (signal?: Signal) => kill(proc, signal ?? "SIGTERM"),
-    terminate: (options?: ManagedProcess.TerminateOptions) => terminateWith(proc, options),
-    stdout: byteStream(proc, "stdout"),
-    stderr: byteStream(proc, "stderr"),
-    lines: lineStream(proc, "stdout"),
-    stderrLines: lineStream(proc, "stderr"),
-    readLine: (options?: ManagedProcess.ReadOptions) => readLineImpl(proc, options),
-    readChar: (options?: ManagedProcess.ReadOptions) => readCharImpl(proc, options),
-    waitForOutput: (
-      pattern: ReadonlyArray<string> | OutputPattern.OutputPattern<unknown>,
-      options?: ManagedProcess.ReadOptions
-    ) => waitForOutputImpl(proc, pattern, options),
-    write: (input: string | Uint8Array) => writeStdin(proc, input),
-    closeStdin: closeStdin(proc),
-    stdoutTail: Effect.sync(() => proc.stdout?.tail.text() ?? ""),
-    stderrTail: Effect.sync(() => proc.stderr?.tail.text() ?? "")
-  })
-  return handle
+  toString() {
+    return `ManagedProcess(${this.pid}: ${describeCommand(this.command, 300)})`
+  }
 }
 
 const kill = (proc: Process, signal: Signal): Effect.Effect<void, ProcessError | StateError> =>
@@ -471,7 +520,7 @@ const encoder = new TextEncoder()
 const writeStdin = (proc: Process, input: string | Uint8Array): Effect.Effect<void, ProcessError | StateError> =>
   Effect.suspend((): Effect.Effect<void, ProcessError | StateError> => {
     if (proc.released) return Effect.fail(proc.stateError("Released", "write"))
-    if (proc.spec.stdin !== "pipe") return Effect.fail(proc.stateError("NotPiped", "write"))
+    if (proc.spec.request.stdin !== "pipe") return Effect.fail(proc.stateError("NotPiped", "write"))
     if (proc.stdinClosed) return Effect.fail(proc.stateError("StdinClosed", "write"))
     return proc.spawned.write(typeof input === "string" ? encoder.encode(input) : input).pipe(
       Effect.mapError((error) =>
@@ -493,276 +542,9 @@ const writeStdin = (proc: Process, input: string | Uint8Array): Effect.Effect<vo
 const closeStdin = (proc: Process): Effect.Effect<void, StateError> =>
   Effect.suspend(() => {
     if (proc.released) return Effect.fail(proc.stateError("Released", "closeStdin"))
-    if (proc.spec.stdin !== "pipe") return Effect.fail(proc.stateError("NotPiped", "closeStdin"))
+    if (proc.spec.request.stdin !== "pipe") return Effect.fail(proc.stateError("NotPiped", "closeStdin"))
     proc.stdinClosed = true
     return proc.spawned.closeStdin
-  })
-
-/**
- * Holds the reader slot of each pipe in `sources` for the current scope. Refused (`StateError`) after the release,
- * for a pipe that is not captured, and while another reader holds one of them.
- */
-const holdPipes = (
-  proc: Process,
-  sources: ReadonlyArray<OutputPattern.Source>,
-  operation: string
-): Effect.Effect<Array<OutputChannel>, StateError, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.suspend((): Effect.Effect<Array<OutputChannel>, StateError> => {
-      if (proc.released) return Effect.fail(proc.stateError("Released", operation))
-      const channels: Array<OutputChannel> = []
-      for (const source of sources) {
-        const channel = proc[source]
-        if (channel === undefined) return Effect.fail(proc.stateError("NotPiped", operation))
-        channels.push(channel)
-      }
-      const held = channels.filter((channel) => channel.acquire(operation))
-      if (held.length === channels.length) return Effect.succeed(channels)
-      held.forEach((channel) => channel.releaseReader())
-      return Effect.fail(proc.stateError("ConcurrentRead", operation))
-    }),
-    (channels) => Effect.sync(() => channels.forEach((channel) => channel.releaseReader()))
-  )
-
-/** Holds one pipe's reader slot for the duration of `use`. */
-const withReader = <A, E, R>(
-  proc: Process,
-  name: OutputPattern.Source,
-  operation: string,
-  use: (channel: OutputChannel) => Effect.Effect<A, E, R>
-): Effect.Effect<A, E | StateError, R> =>
-  Effect.scoped(Effect.flatMap(holdPipes(proc, [name], operation), ([channel]) => use(channel!)))
-
-/**
- * Milliseconds readers may still wait for the pipes: unlimited (`undefined`) while the leader runs; after its exit,
- * what is left of `PIPE_GRACE` (a descendant outside the group can hold a pipe open forever).
- */
-const pipeTimeLeft = (proc: Process): Effect.Effect<number | undefined> =>
-  proc.exit === undefined
-    ? Effect.succeed(undefined)
-    : Effect.map(Clock.currentTimeMillis, (now) => (proc.pipeDeadline ??= now + Duration.toMillis(PIPE_GRACE)) - now)
-
-/**
- * Waits for new output on any of `channels` (or their end, or the exit), bounded by `pipeTimeLeft`. Succeeds with
- * `false` when there is nothing more to wait for: the pipes' time after the exit is up.
- */
-const awaitOutput = (
-  proc: Process,
-  channels: ReadonlyArray<OutputChannel>,
-  versions: ReadonlyArray<number>
-): Effect.Effect<boolean> =>
-  Effect.flatMap(pipeTimeLeft(proc), (left) =>
-    left === undefined
-      ? Effect.as(awaitAnyChange(channels, versions), true)
-      : left <= 0
-      ? Effect.succeed(false)
-      : Effect.as(Effect.timeoutOption(awaitAnyChange(channels, versions), Duration.millis(left)), true))
-
-/** Waits until `take` yields, or fails when the output ended with nothing for it. */
-const takeNext = <A>(
-  proc: Process,
-  channel: OutputChannel,
-  take: () => A | undefined
-): Effect.Effect<A, ProcessError> =>
-  Effect.gen(function*() {
-    for (;;) {
-      const version = channel.currentVersion
-      const value = take()
-      if (value !== undefined) return value
-      if (channel.exhausted || !(yield* awaitOutput(proc, [channel], [version]))) {
-        return yield* new ProcessError({
-          reason: "OutputEnded",
-          command: proc.command,
-          pid: proc.pid,
-          exitCode: proc.exit?.exitCode,
-          signal: proc.exit?.signal,
-          ...proc.tails()
-        })
-      }
-    }
-  })
-
-const timeoutError = (
-  proc: Process,
-  reason: TimeoutError["reason"],
-  timeout: Duration.Duration,
-  extra: { readonly seen?: string; readonly expected?: string } = {}
-) => new TimeoutError({ reason, command: proc.command, pid: proc.pid, timeout, ...extra, ...proc.tails() })
-
-/** A read of the next item of stdout (a line, a character), with its timeout. */
-const readNext = (
-  proc: Process,
-  options: ManagedProcess.ReadOptions | undefined,
-  reason: "ReadLine" | "ReadChar",
-  defaultTimeout: Duration.DurationInput,
-  take: (channel: OutputChannel) => string | undefined
-): Effect.Effect<string, ProcessError | StateError | TimeoutError> =>
-  Effect.flatMap(
-    decodeDuration(proc.command, "timeout", options?.timeout, defaultTimeout),
-    (timeout) =>
-      withReader(proc, "stdout", reason === "ReadLine" ? "readLine" : "readChar", (channel) =>
-        takeNext(proc, channel, () =>
-          take(channel)).pipe(
-            Effect.timeoutFail({
-              duration: timeout,
-              onTimeout: () =>
-                timeoutError(proc, reason, timeout)
-            })
-          ))
-  )
-
-const readLineImpl = (proc: Process, options: ManagedProcess.ReadOptions | undefined) =>
-  readNext(proc, options, "ReadLine", DEFAULT_READLINE_TIMEOUT, (channel) => channel.takeLine())
-
-const readCharImpl = (proc: Process, options: ManagedProcess.ReadOptions | undefined) =>
-  readNext(proc, options, "ReadChar", DEFAULT_READCHAR_TIMEOUT, (channel) => channel.takeChar())
-
-/** A stream of the pipe's unread output; it holds the reader slot while it runs. */
-const pipeStream = <A>(
-  proc: Process,
-  name: "stdout" | "stderr",
-  operation: string,
-  take: (channel: OutputChannel) => A | undefined
-): Stream.Stream<A, StateError> =>
-  Stream.unwrapScoped(
-    Effect.map(holdPipes(proc, [name], operation), ([channel]) => {
-      // The pull is on the path of every chunk: a plain recursive Effect, no generator.
-      const end = Effect.fail(Option.none())
-      const pull: Effect.Effect<A, Option.Option<never>> = Effect.suspend(() => {
-        const version = channel!.currentVersion
-        const item = take(channel!)
-        if (item !== undefined) return Effect.succeed(item)
-        if (channel!.exhausted || proc.released) return end
-        return Effect.flatMap(awaitOutput(proc, [channel!], [version]), (more) => more ? pull : end)
-      })
-      return Stream.repeatEffectOption(pull)
-    })
-  )
-
-// One element per pull: a downstream `take` or `takeUntil` drops the rest of a chunk, and the next reader must get it.
-const byteStream = (proc: Process, name: "stdout" | "stderr") =>
-  pipeStream(proc, name, name, (channel) => channel.takeChunk())
-
-const lineStream = (proc: Process, name: "stdout" | "stderr") =>
-  pipeStream(proc, name, name === "stdout" ? "lines" : "stderrLines", (channel) => channel.takeLine())
-
-const waitForOutputImpl = <A>(
-  proc: Process,
-  pattern: ReadonlyArray<string> | OutputPattern.OutputPattern<A>,
-  options: ManagedProcess.ReadOptions | undefined
-): Effect.Effect<A, ProcessError | StateError | TimeoutError> => {
-  const resolved =
-    (pattern_.isOutputPattern(pattern) ? pattern : pattern_.allParts(pattern)) as OutputPattern.OutputPattern<A>
-  return Effect.flatMap(
-    decodeDuration(proc.command, "timeout", options?.timeout, DEFAULT_WAIT_TIMEOUT),
-    (timeout) => {
-      const matcher = resolved.matcher()
-      return matchPattern(proc, resolved, matcher, "waitForOutput").pipe(
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () =>
-            timeoutError(proc, "WaitForOutput", timeout, { seen: matcher.seen(), expected: resolved.description })
-        })
-      )
-    }
-  )
-}
-
-/** Holds the reader slot of every pipe `pattern` reads and matches their output with `matcher`. */
-const matchPattern = <A>(
-  proc: Process,
-  pattern: OutputPattern.OutputPattern<A>,
-  matcher: OutputPattern.Matcher<A>,
-  operation: string
-): Effect.Effect<A, ProcessError | StateError> =>
-  Effect.scoped(Effect.flatMap(
-    holdPipes(proc, pattern.sources, operation),
-    (channels) => matchOutput(proc, channels.map((channel, i) => [pattern.sources[i]!, channel] as const), matcher)
-  ))
-
-/**
- * Feeds the matcher every piece of unread output once, in order, and puts back what follows the match. When the
- * process exits, output still in flight gets `PIPE_GRACE` to arrive before the wait fails.
- */
-const matchOutput = <A>(
-  proc: Process,
-  pipes: ReadonlyArray<readonly [OutputPattern.Source, OutputChannel]>,
-  matcher: OutputPattern.Matcher<A>
-): Effect.Effect<A, ProcessError> => {
-  // What the wait took from each pipe, put back if it does not match (timeout, interruption, failure): a wait that
-  // gives up loses nothing. Bounded like the pipe's own buffer; beyond that the oldest is dropped, as unread
-  // output is.
-  const taken = pipes.map(([, channel]) => new pattern_.SeenText(channel.limit))
-  const putBack = Effect.sync(() => pipes.forEach(([, channel], i) => channel.unread(taken[i]!.value)))
-  return Effect.onExit(
-    matchOutputLoop(proc, pipes, matcher, taken),
-    (exit) => Exit.isSuccess(exit) ? Effect.void : putBack
-  )
-}
-
-const matchOutputLoop = <A>(
-  proc: Process,
-  pipes: ReadonlyArray<readonly [OutputPattern.Source, OutputChannel]>,
-  matcher: OutputPattern.Matcher<A>,
-  taken: ReadonlyArray<pattern_.SeenText>
-): Effect.Effect<A, ProcessError> =>
-  Effect.gen(function*() {
-    let decision = pipes.length === 0 ? undefined : matcher.feed("", pipes[0]![0])
-    const finished = new Set<OutputPattern.Source>()
-    let overdue = false
-    search: while (decision === undefined) {
-      const versions = pipes.map(([, channel]) => channel.currentVersion)
-      let progressed = false
-      for (const [index, [source, channel]] of pipes.entries()) {
-        const text = channel.takeAllText()
-        if (text.length === 0) continue
-        progressed = true
-        taken[index]!.append(text)
-        decision = matcher.feed(text, source)
-        if (decision !== undefined) {
-          channel.unread(text.slice(decision.consumed))
-          break search
-        }
-      }
-      if (progressed) continue
-      for (const [source, channel] of pipes) {
-        if ((channel.ended || overdue) && !finished.has(source)) {
-          finished.add(source)
-          decision = matcher.finish(source)
-          if (decision !== undefined) break search
-        }
-      }
-      if (finished.size === pipes.length) {
-        // The output is over; give the exit status a moment to arrive so the error can say how it ended.
-        yield* Deferred.await(proc.exited).pipe(Effect.timeoutOption(PIPE_GRACE))
-        return yield* new ProcessError({
-          reason: proc.exit === undefined ? "OutputEnded" : "ExitedBeforeMatch",
-          command: proc.command,
-          pid: proc.pid,
-          exitCode: proc.exit?.exitCode,
-          signal: proc.exit?.signal,
-          detail: `no match for the expected output; seen: ${JSON.stringify(matcher.seen().slice(-200))}`,
-          ...proc.tails()
-        })
-      }
-      overdue = !(yield* awaitOutput(proc, pipes.map(([, channel]) => channel), versions))
-    }
-    if (decision._tag === "Failed") {
-      return yield* new ProcessError({
-        reason: "ReadinessFailed",
-        command: proc.command,
-        pid: proc.pid,
-        exitCode: proc.exit?.exitCode,
-        signal: proc.exit?.signal,
-        detail: decision.line === "" && decision.detail !== undefined
-          ? decision.detail
-          : `the output said: ${JSON.stringify(decision.line)}${
-            decision.detail === undefined ? "" : ` (${decision.detail})`
-          }`,
-        ...proc.tails()
-      })
-    }
-    return decision.value
   })
 
 // -----------------------------------------------------------------------------------------------------------------
@@ -854,16 +636,8 @@ const terminatePolicy = (proc: Process, settings: TerminateSettings): Effect.Eff
   )
 
 const recordExit = (proc: Process, outcome: ManagedProcess.TerminateOutcome): Effect.Effect<void> => {
-  const exit = proc.exit
-  const [key, value] = exit === undefined
-    ? ["signal", "unknown"]
-    : exit.signal === undefined
-    ? ["exit_code", String(exit.exitCode)]
-    : ["signal", exit.signal]
-  return Effect.zipRight(
-    Metric.increment(Metric.tagged(proc.metrics.exits, key, value)),
-    outcome._tag === "Killed" ? Metric.increment(proc.metrics.forcedKills) : Effect.void
-  )
+  const increment = Metric.increment(proc.metrics.exitsFor(proc.exit))
+  return outcome._tag === "Killed" ? Effect.zipRight(increment, Metric.increment(proc.metrics.forcedKills)) : increment
 }
 
 /** Whether, within `limit`, the leader exited and its group became empty. Polls the group at most every 20 ms. */
@@ -883,29 +657,27 @@ const waitUntilGone = (proc: Process, limit: Duration.Duration): Effect.Effect<b
 
 /** Let the pipes reach end-of-file (bounded: a descendant outside the group may hold them), close them, flush. */
 const reap = (proc: Process): Effect.Effect<void> =>
-  Effect.gen(function*() {
+  Effect.suspend(() => {
     const pipes = [proc.stdout, proc.stderr].filter((channel) => channel !== undefined)
-    if (pipes.some((channel) => !channel.ended)) {
-      yield* Effect.forEach(pipes, (channel) =>
-        Effect.gen(function*() {
-          while (!channel.ended) yield* channel.awaitChange(channel.currentVersion)
-        }), { concurrency: "unbounded", discard: true }).pipe(Effect.timeoutOption(PIPE_GRACE))
-    }
-    yield* proc.spawned.closePipes
-    for (const channel of pipes) if (!channel.ended) channel.end()
-    proc.relay?.end()
-    if (proc.relay !== undefined) yield* proc.relay.flush
+    const close = Effect.suspend(() => {
+      for (const channel of pipes) channel.end()
+      proc.relay?.end()
+      return proc.relay === undefined
+        ? proc.spawned.closePipes
+        : Effect.zipRight(proc.spawned.closePipes, proc.relay.flush)
+    })
+    if (pipes.every((channel) => channel.ended)) return close
+    return Effect.forEach(pipes, (channel) =>
+      Effect.gen(function*() {
+        while (!channel.ended) yield* channel.awaitChange(channel.currentVersion)
+      }), { concurrency: "unbounded", discard: true }).pipe(Effect.timeoutOption(PIPE_GRACE), Effect.zipRight(close))
   })
 
 /** The release of the scope: terminate with the launch options, then refuse further use. */
 const release = (proc: Process): Effect.Effect<void> =>
   terminateOnce(proc, proc.settings).pipe(
     Effect.tap((outcome) => logDebug(`released: ${outcome._tag}`, () => proc.annotations)),
-    Effect.ensuring(Effect.sync(() => {
-      proc.released = true
-      proc.stdout?.notify()
-      proc.stderr?.notify()
-    }))
+    Effect.ensuring(Effect.sync(() => proc.markReleased()))
   )
 
 // -----------------------------------------------------------------------------------------------------------------
@@ -925,17 +697,16 @@ export const run = (
       ...rest,
       // `input` is written then closed; a Command's own stdin (a Stream, or "inherit") is honoured; otherwise the
       // child gets an empty stdin, so `cat` ends at once.
-      stdin: stdinInput !== undefined ? "pipe" : hasOwnStdin(input) ? undefined : "ignore",
-      relayStderr: options.relayStderr ?? false
-    })
+      stdin: stdinInput !== undefined ? "pipe" : hasOwnStdin(input) ? undefined : "ignore"
+    }, false)
     const started = yield* Clock.currentTimeMillis
     if (stdinInput !== undefined) {
       // A child that exits without reading its input is not an error of `run`: its exit code says what happened.
       yield* Effect.forkScoped(Effect.ignore(Effect.zipRight(writeStdin(proc, stdinInput), closeStdin(proc))))
     }
-    const work = Effect.zip(collect(proc, maxBuffer), Deferred.await(proc.exited))
+    const work = Effect.zip(reading.collect(proc, maxBuffer), Deferred.await(proc.exited))
     const [[stdout, stderr], exit] = yield* limit === undefined ? work : work.pipe(
-      Effect.timeoutFail({ duration: limit, onTimeout: () => timeoutError(proc, "Run", limit) })
+      Effect.timeoutFail({ duration: limit, onTimeout: () => reading.timeoutError(proc, "Run", limit) })
     )
     const duration = Duration.millis((yield* Clock.currentTimeMillis) - started)
     if (exit.exitCode === undefined || !successExitCodes.includes(exit.exitCode)) {
@@ -950,64 +721,6 @@ export const run = (
     }
     return { command: proc.command, pid: proc.pid, exitCode: exit.exitCode, stdout, stderr, duration }
   }))
-
-/**
- * Reads stdout and stderr to their end (or until `PIPE_GRACE` after the leader's exit), decoding as it goes, in one
- * loop that wakes on either pipe (or the exit).
- */
-const collect = (proc: Process, maxBuffer: number): Effect.Effect<readonly [string, string], ProcessError> => {
-  const sinks = [proc.stdout, proc.stderr].map((channel) =>
-    channel === undefined ? undefined : new TextSink(channel, maxBuffer)
-  )
-  const active = sinks.filter((sink) => sink !== undefined)
-  const channels = active.map((sink) => sink.channel)
-  for (const channel of channels) channel.acquire("run") // a fresh process: nobody else can hold its pipes
-  return Effect.gen(function*() {
-    for (;;) {
-      const versions = channels.map((channel) => channel.currentVersion)
-      for (const sink of active) {
-        if (!sink.drain()) {
-          return yield* new ProcessError({
-            reason: "MaxBufferExceeded",
-            command: proc.command,
-            pid: proc.pid,
-            detail: `more than ${maxBuffer} bytes of output`,
-            ...proc.tails()
-          })
-        }
-      }
-      if (channels.every((channel) => channel.ended) || !(yield* awaitOutput(proc, channels, versions))) break
-    }
-    return [sinks[0]?.finish() ?? "", sinks[1]?.finish() ?? ""] as const
-  }).pipe(Effect.ensuring(Effect.sync(() => channels.forEach((channel) => channel.releaseReader()))))
-}
-
-/** Decodes a pipe's output into one growing string, as raw Node code would build it. */
-class TextSink {
-  private readonly decoder = new TextDecoder()
-  private text = ""
-  private carry: Uint8Array | undefined = undefined
-  private size = 0
-  constructor(readonly channel: OutputChannel, private readonly maxBuffer: number) {}
-
-  /** Takes what arrived; false once more than `maxBuffer` bytes came. */
-  drain(): boolean {
-    for (const chunk of this.channel.takeBytes()) {
-      this.size += chunk.length
-      if (this.size > this.maxBuffer) return false
-      const [text, carry] = decodeComplete(this.decoder, this.carry, chunk)
-      this.carry = carry
-      this.text += text
-    }
-    return true
-  }
-
-  finish(): string {
-    if (this.carry !== undefined) this.text += this.decoder.decode(this.carry) // ended inside a character
-    this.carry = undefined
-    return this.text
-  }
-}
 
 // -----------------------------------------------------------------------------------------------------------------
 // Data-first / data-last forms
@@ -1029,6 +742,13 @@ export const waitForOutput = dual(
 export const readLine = dual(
   (args) => isHandle(args),
   (self: ManagedProcess.ManagedProcess<any>, options?: ManagedProcess.ReadOptions) => self.readLine(options)
+)
+
+/** @internal */
+export const takeLines = dual(
+  (args) => isHandle(args),
+  (self: ManagedProcess.ManagedProcess<any>, count: number, options?: ManagedProcess.ReadOptions) =>
+    self.takeLines(count, options)
 )
 
 /** @internal */

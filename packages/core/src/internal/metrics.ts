@@ -1,5 +1,6 @@
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
+import type { ExitStatus } from "../ProcessSpawner.js"
 
 /** @internal */
 export const launches = Metric.counter("effect_process_launches_total", {
@@ -41,7 +42,8 @@ export const program = (command: ReadonlyArray<string>): string => {
 /** @internal */
 export interface ProgramMetrics {
   readonly launches: Metric.Metric.Counter<number>
-  readonly exits: Metric.Metric.Counter<number>
+  /** The exits counter tagged with this exit (`exit_code` or `signal`), built once per distinct exit. */
+  readonly exitsFor: (exit: ExitStatus | undefined) => Metric.Metric.Counter<number>
   readonly forcedKills: Metric.Metric.Counter<number>
   readonly restarts: Metric.Metric.Counter<number>
   readonly launchToReady: typeof launchToReady
@@ -60,9 +62,25 @@ export const forProgram = (command: ReadonlyArray<string>): ProgramMetrics => {
   let found = byProgram.get(name)
   if (found === undefined) {
     if (byProgram.size >= 1024) byProgram.clear()
+    const exitsOfProgram = Metric.tagged(exits, "program", name)
+    const byExit = new Map<string, Metric.Metric.Counter<number>>()
     found = {
       launches: Metric.tagged(launches, "program", name),
-      exits: Metric.tagged(exits, "program", name),
+      exitsFor: (exit) => {
+        const [key, value] = exit === undefined
+          ? ["signal", "unknown"]
+          : exit.signal === undefined
+          ? ["exit_code", String(exit.exitCode)]
+          : ["signal", exit.signal]
+        const id = `${key}=${value}`
+        let counter = byExit.get(id)
+        if (counter === undefined) {
+          if (byExit.size >= 256) byExit.clear()
+          counter = Metric.tagged(exitsOfProgram, key, value)
+          byExit.set(id, counter)
+        }
+        return counter
+      },
       forcedKills: Metric.tagged(forcedKills, "program", name),
       restarts: Metric.tagged(restarts, "program", name),
       launchToReady: Metric.tagged(launchToReady, "program", name)

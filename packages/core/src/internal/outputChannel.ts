@@ -1,50 +1,24 @@
-import * as Effect from "effect/Effect"
-
 /**
- * Length of the longest prefix of `bytes` that does not end inside a UTF-8 multi-byte sequence.
+ * One captured pipe of a child: the buffer between the platform, which pushes every chunk as it arrives, and the
+ * readers, which take output in order.
  *
- * @internal
+ * - Always drained: while nobody reads, at most `limit` unread bytes are kept and older output is dropped (and
+ *   counted), so a child is never blocked by output nobody wants.
+ * - While a reader holds the pipe and falls more than `limit` bytes behind, the pipe is paused until it catches up
+ *   to half of that: a reader sees everything, in order.
+ * - Bytes are decoded lazily (many pipes are never read as text) with the one UTF-8 decoder of `utf8.ts`; text a
+ *   reader decoded but did not consume stays in front of the unread bytes for the next reader, as text or, for a
+ *   byte reader, as bytes again.
+ * - Any number of parties may wait for a change at once (readers of this pipe, a reader of both pipes, the
+ *   release): each waiter is woken by the next change, none can take another's wake-up.
+ *
+ * The take operations are synchronous and consume exactly what they return; the Effects that wait and hold the
+ * pipe are in `reading.ts`.
  */
-export const completeUtf8Length = (bytes: Uint8Array): number => {
-  const n = bytes.length
-  for (let i = n - 1, back = 1; i >= 0 && back <= 4; i--, back++) {
-    const byte = bytes[i]!
-    if ((byte & 0xc0) === 0x80) continue // a continuation byte: keep looking for the lead byte
-    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1
-    return back >= needed ? n : i
-  }
-  return n
-}
+import * as Effect from "effect/Effect"
+import { concatBytes, decodeAll, Utf8Decoder } from "./utf8.js"
 
 const encoder = new TextEncoder()
-
-/**
- * Decodes `carry` + `chunk` up to the last complete UTF-8 character. Returns the text and the bytes of an
- * incomplete last character, to put in front of the next chunk.
- *
- * @internal
- */
-export const decodeComplete = (
-  decoder: TextDecoder,
-  carry: Uint8Array | undefined,
-  chunk: Uint8Array
-): readonly [string, Uint8Array | undefined] => {
-  const bytes = carry === undefined ? chunk : concatBytes(carry, chunk)
-  const complete = completeUtf8Length(bytes)
-  return complete === bytes.length
-    ? [decoder.decode(bytes), undefined]
-    : [decoder.decode(bytes.subarray(0, complete)), bytes.slice(complete)]
-}
-
-const COALESCE_LIMIT = 4 * 1024 * 1024
-
-/** @internal */
-export const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a, 0)
-  out.set(b, a.length)
-  return out
-}
 
 /**
  * The last `limit` bytes written to a pipe, kept for error messages whatever was read.
@@ -52,59 +26,65 @@ export const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
  * @internal
  */
 export class Tail {
-  private chunks: Array<Uint8Array> = []
+  private chunks: Array<Uint8Array> | undefined = undefined
   private size = 0
   constructor(private readonly limit: number) {}
+
   push(chunk: Uint8Array): void {
     if (this.limit === 0) return
-    this.chunks.push(chunk)
+    const chunks = this.chunks ??= []
+    chunks.push(chunk)
     this.size += chunk.length
-    while (this.chunks.length > 1 && this.size - this.chunks[0]!.length >= this.limit) {
-      this.size -= this.chunks.shift()!.length
-    }
+    while (chunks.length > 1 && this.size - chunks[0]!.length >= this.limit) this.size -= chunks.shift()!.length
   }
+
   text(): string {
-    if (this.size === 0) return ""
-    let bytes = this.chunks.length === 1 ? this.chunks[0]! : this.chunks.reduce(concatBytes)
+    const chunks = this.chunks
+    if (chunks === undefined || this.size === 0) return ""
+    let bytes = chunks.length === 1 ? chunks[0]! : chunks.reduce(concatBytes)
     if (bytes.length > this.limit) {
       let start = bytes.length - this.limit
       while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start++ // do not start inside a character
       bytes = bytes.subarray(start)
     }
-    return new TextDecoder().decode(bytes)
+    return decodeAll(bytes)
   }
 }
 
 /**
- * One captured pipe of a child: always drained (the platform calls `push` for every chunk), kept for one reader at a
- * time in order, with bounded memory.
- *
- * - While nobody reads, at most `limit` unread bytes are kept; older bytes are dropped (and counted), so a child is
- *   never blocked by output nobody wants.
- * - While a reader holds the pipe and falls more than `limit` bytes behind, the pipe is paused until it catches up
- *   to half of that: a reader sees everything, in order.
- * - Bytes are decoded to text lazily and only at complete UTF-8 sequences, so a character split across chunks
- *   stays whole; text decoded but not consumed stays for the next reader (a timed-out read loses nothing).
+ * What `takeLines` returns when the next line is longer than the channel's `maxLineLength`.
  *
  * @internal
  */
+export const LINE_TOO_LONG: unique symbol = Symbol.for("@effect-process/core/LineTooLong")
+
+/** @internal */
+export interface PipeControl {
+  readonly pause: () => void
+  readonly resume: () => void
+}
+
+/** @internal */
 export class OutputChannel {
   private chunks: Array<Uint8Array> = []
   private bytes = 0
   /** Bytes dropped because nobody read them and the buffer was full. */
   dropped = 0
   ended = false
-  /** Bumped on every change a reader may wait for: data, end of output, exit of the process. */
+  /** Bumped on every change a reader may wait for: data, end of output, exit of the process, release. */
   private version = 0
-  private waiter: (() => void) | undefined = undefined
+  private waiters: Set<() => void> | undefined = undefined
   private paused = false
   /** The operation holding the pipe, if any. */
   reader: string | undefined = undefined
+  /** Decoded text not consumed yet, from `textPos`; it comes before every unread chunk. */
   private text = ""
   private textPos = 0
+  /** Where the next search for a newline starts: the text before it has none. */
   private searchFrom = 0
-  private carry: Uint8Array | undefined = undefined
-  private decoderInstance: TextDecoder | undefined = undefined
+  /** The rest of a line longer than `maxLineLength` is being discarded, up to its newline. */
+  private skippingLine = false
+  private readonly decoder = new Utf8Decoder()
   readonly tail: Tail
   /** An extra listener of every chunk (the stderr relay). */
   tap: ((chunk: Uint8Array) => void) | undefined = undefined
@@ -112,15 +92,10 @@ export class OutputChannel {
   constructor(
     readonly limit: number,
     tailLimit: number,
-    private readonly maxLineLength: number,
-    private readonly control: { readonly pause: () => void; readonly resume: () => void }
+    readonly maxLineLength: number,
+    private readonly control: PipeControl
   ) {
     this.tail = new Tail(tailLimit)
-  }
-
-  /** Made on the first text read: many processes are never read as text. */
-  private decoder(): TextDecoder {
-    return this.decoderInstance ??= new TextDecoder()
   }
 
   // --- the writer side (called by the platform's listeners) ---
@@ -141,20 +116,26 @@ export class OutputChannel {
   }
 
   end(): void {
+    if (this.ended) return
     this.ended = true
     this.notify()
   }
 
+  /** Wakes every waiter: something they may wait for changed. */
   notify(): void {
     this.version++
-    const waiter = this.waiter
-    if (waiter !== undefined) {
-      this.waiter = undefined
-      waiter()
-    }
+    const waiters = this.waiters
+    if (waiters === undefined) return
+    this.waiters = undefined
+    for (const waiter of waiters) waiter()
   }
 
   private dropOldest(): void {
+    // Text decoded earlier but not consumed is the oldest output: it goes first.
+    if (this.textPos < this.text.length) {
+      this.dropped += this.text.length - this.textPos
+      this.resetText()
+    }
     while (this.bytes > this.limit && this.chunks.length > 1) {
       const chunk = this.chunks.shift()!
       this.bytes -= chunk.length
@@ -167,14 +148,25 @@ export class OutputChannel {
       this.bytes -= cut
       this.dropped += cut
     }
-    this.carry = undefined
+    this.decoder.takePending()
+    this.skippingLine = false
   }
 
-  // --- the reader side ---
+  // --- waiting ---
 
   /** The current version: pass it to `awaitChange` to wait for anything newer. */
   get currentVersion(): number {
     return this.version
+  }
+
+  /** @internal */
+  addWaiter(waiter: () => void): void {
+    ;(this.waiters ??= new Set()).add(waiter)
+  }
+
+  /** @internal */
+  removeWaiter(waiter: () => void): void {
+    this.waiters?.delete(waiter)
   }
 
   /** Completes as soon as anything changed after `since` (at once if it already has). */
@@ -182,20 +174,7 @@ export class OutputChannel {
     return awaitAnyChange([this], [since])
   }
 
-  /** @internal */
-  setWaiter(waiter: () => void): void {
-    this.waiter = waiter
-  }
-
-  /** @internal */
-  clearWaiter(waiter: () => void): void {
-    if (this.waiter === waiter) this.waiter = undefined
-  }
-
-  /** Whether there is nothing left to read and nothing more will come. */
-  get exhausted(): boolean {
-    return this.ended && this.bytes === 0 && this.textPos >= this.text.length && this.carry === undefined
-  }
+  // --- holding ---
 
   acquire(operation: string): boolean {
     if (this.reader !== undefined) return false
@@ -212,6 +191,19 @@ export class OutputChannel {
     if (this.bytes > this.limit) this.dropOldest()
   }
 
+  // --- the reader side: each take consumes exactly what it returns ---
+
+  /** Whether there is nothing left to read and nothing more will come. */
+  get exhausted(): boolean {
+    return this.ended && this.chunks.length === 0 && this.textPos >= this.text.length &&
+      this.decoder.pending === undefined
+  }
+
+  /** Whether any output is waiting to be taken. */
+  get hasUnread(): boolean {
+    return this.chunks.length > 0 || this.textPos < this.text.length
+  }
+
   private consumed(bytes: number): void {
     this.bytes -= bytes
     if (this.paused && this.bytes <= this.limit / 2) {
@@ -220,118 +212,113 @@ export class OutputChannel {
     }
   }
 
-  /**
-   * Takes what a text read decoded but did not consume, as bytes again, then the bytes of an incomplete character:
-   * both come before any unread chunk.
-   */
-  private takePendingBytes(): Array<Uint8Array> {
-    const out: Array<Uint8Array> = []
-    if (this.textPos < this.text.length) out.push(encoder.encode(this.text.slice(this.textPos)))
+  private resetText(): void {
     this.text = ""
     this.textPos = 0
     this.searchFrom = 0
-    if (this.carry !== undefined) out.push(this.carry)
-    this.carry = undefined
-    return out
   }
 
-  /** All unread output as bytes (text decoded earlier but not consumed comes first, re-encoded). */
+  /**
+   * All unread output as bytes: text decoded earlier but not consumed comes first (encoded again), then the bytes of
+   * an incomplete character, then every unread chunk. Empty when there is none.
+   */
   takeBytes(): Array<Uint8Array> {
-    const out = this.takePendingBytes()
-    const chunks = this.chunks
-    this.chunks = []
-    this.consumed(this.bytes)
-    for (const chunk of chunks) out.push(chunk)
-    return out
-  }
-
-  /** The next unread piece of output as bytes, or `undefined` when there is none yet. */
-  takeChunk(): Uint8Array | undefined {
-    const pending = this.takePendingBytes()
-    if (pending.length > 0) return pending.reduce(concatBytes)
-    if (this.chunks.length <= 1) {
-      const next = this.chunks.shift()
-      if (next !== undefined) this.consumed(next.length)
-      return next
-    }
-    // Several chunks wait: one element for all of them (up to 4 MiB), so a reader that fell behind catches up in
-    // one step instead of one stream step per 64 KiB chunk.
-    let size = 0
-    let count = 0
-    while (count < this.chunks.length && (count === 0 || size + this.chunks[count]!.length <= COALESCE_LIMIT)) {
-      size += this.chunks[count]!.length
-      count++
-    }
-    const taken = this.chunks.splice(0, count)
-    this.consumed(size)
-    if (taken.length === 1) return taken[0]
-    const out = new Uint8Array(size)
-    let offset = 0
-    for (const chunk of taken) {
-      out.set(chunk, offset)
-      offset += chunk.length
+    const out: Array<Uint8Array> = []
+    if (this.textPos < this.text.length) out.push(encoder.encode(this.text.slice(this.textPos)))
+    this.resetText()
+    this.skippingLine = false
+    const pending = this.decoder.takePending()
+    if (pending !== undefined) out.push(pending)
+    if (this.chunks.length > 0) {
+      const chunks = this.chunks
+      this.chunks = []
+      this.consumed(this.bytes)
+      if (out.length === 0) return chunks
+      for (const chunk of chunks) out.push(chunk)
     }
     return out
   }
 
-  /** Decodes the next unread chunk into the text view. False when there is none. */
+  /**
+   * Decodes the next unread chunk into the text view. False when there is none. At the end of the output the bytes
+   * of an incomplete last character are decoded too (as U+FFFD).
+   */
   private decodeNext(): boolean {
     const next = this.chunks.shift()
+    let piece: string
     if (next === undefined) {
-      if (this.ended && this.carry !== undefined) {
-        // The output ended inside a character: decode what there is (a replacement character).
-        this.appendText(this.decoder().decode(this.carry))
-        this.carry = undefined
-        return true
-      }
-      return false
+      if (!this.ended || this.decoder.pending === undefined) return false
+      piece = this.decoder.end()
+    } else {
+      this.consumed(next.length)
+      piece = this.decoder.decode(next)
     }
-    this.consumed(next.length)
-    const [text, carry] = decodeComplete(this.decoder(), this.carry, next)
-    this.carry = carry
-    this.appendText(text)
-    return true
-  }
-
-  private appendText(piece: string): void {
-    if (this.textPos > 65536 && this.textPos > this.text.length / 2) {
+    if (this.skippingLine) {
+      const newline = piece.indexOf("\n")
+      if (newline < 0) return true
+      this.skippingLine = false
+      piece = piece.slice(newline + 1)
+    }
+    if (this.textPos > 0) {
+      // Keep only what is unread: the text view never holds consumed output.
       this.text = this.text.slice(this.textPos)
-      this.searchFrom -= this.textPos
+      this.searchFrom = Math.max(0, this.searchFrom - this.textPos)
       this.textPos = 0
     }
-    this.text += piece
+    this.text = this.text.length === 0 ? piece : this.text + piece
+    return true
   }
 
   private takeText(end: number): string {
     const out = this.text.slice(this.textPos, end)
     this.textPos = end
     this.searchFrom = end
-    if (this.textPos >= this.text.length) {
-      this.text = ""
-      this.textPos = 0
-      this.searchFrom = 0
-    }
+    if (end >= this.text.length) this.resetText()
     return out
   }
 
   /**
-   * The next line without its `\n` / `\r\n`, or `undefined` when no complete line is available yet. At the end of
-   * the output a last line without `\n` is a line. A line longer than `maxLineLength` comes in pieces.
+   * Up to `max` complete lines, without their `\n` / `\r\n`; empty when no complete line is available yet. At the
+   * end of the output a last line without `\n` is a line. When the next line is longer than `maxLineLength`, the
+   * lines before it are returned first; then `LINE_TOO_LONG`, and that line is discarded up to its newline, so the
+   * next take starts after it.
    */
-  takeLine(): string | undefined {
+  takeLines(max: number): Array<string> | typeof LINE_TOO_LONG {
+    const out: Array<string> = []
+    const maxLength = this.maxLineLength
     for (;;) {
-      const newline = this.text.indexOf("\n", Math.max(this.searchFrom, this.textPos))
-      if (newline >= 0 && newline - this.textPos <= this.maxLineLength) {
-        const line = this.takeText(newline + 1)
-        return line.endsWith("\r\n") ? line.slice(0, -2) : line.slice(0, -1)
+      const text = this.text
+      let pos = this.textPos
+      while (out.length < max) {
+        const newline = text.indexOf("\n", this.searchFrom > pos ? this.searchFrom : pos)
+        if (newline < 0) break
+        const end = newline > pos && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline
+        if (end - pos > maxLength) break
+        out.push(text.slice(pos, end))
+        pos = newline + 1
       }
-      if (this.text.length - this.textPos >= this.maxLineLength) return this.takeText(this.textPos + this.maxLineLength)
+      this.textPos = pos
+      this.searchFrom = pos
+      if (pos >= text.length) this.resetText()
+      if (out.length >= max) return out
+      const rest = this.text.length - this.textPos
+      // The rest holds no complete line within the limit. A trailing "\r" may still belong to a "\r\n".
+      const newline = this.text.indexOf("\n", this.textPos)
+      const partial = newline < 0 ? rest - (this.text.endsWith("\r") ? 1 : 0) : maxLength + 1
+      if (partial > maxLength) {
+        if (out.length > 0) return out
+        this.skippingLine = newline < 0
+        if (newline < 0) this.resetText()
+        else this.takeText(newline + 1)
+        return LINE_TOO_LONG
+      }
       this.searchFrom = this.text.length
       if (!this.decodeNext()) {
-        if (this.ended && this.textPos < this.text.length && this.chunks.length === 0) {
-          return this.takeText(this.text.length)
+        if (this.ended && this.chunks.length === 0 && this.textPos < this.text.length) {
+          const last = this.takeText(this.text.length)
+          out.push(last.endsWith("\r") ? last.slice(0, -1) : last)
         }
-        return undefined
+        return out
       }
     }
   }
@@ -345,18 +332,14 @@ export class OutputChannel {
     return this.takeText(this.textPos + (code > 0xffff ? 2 : 1))
   }
 
-  /** All text available now (decoding every unread chunk). */
+  /** All text available now (decoding every unread chunk); empty when there is none. */
   takeAllText(): string {
-    if (this.textPos >= this.text.length && this.chunks.length === 1 && this.carry === undefined) {
+    if (this.textPos >= this.text.length && this.chunks.length === 1 && !this.skippingLine) {
       // The common case, one fresh chunk: decode it straight to the caller, without the text view.
-      this.text = ""
-      this.textPos = 0
-      this.searchFrom = 0
+      this.resetText()
       const chunk = this.chunks.shift()!
       this.consumed(chunk.length)
-      const [text, carry] = decodeComplete(this.decoder(), undefined, chunk)
-      this.carry = carry
-      return text
+      return this.decoder.decode(chunk)
     }
     while (this.decodeNext()) {
       // decode everything available
@@ -375,7 +358,8 @@ export class OutputChannel {
 
 /**
  * Completes as soon as any of `channels` changed after its version in `versions` (at once if one already has). One
- * callback on each channel and no fiber: a reader of both pipes waits as cheaply as a reader of one.
+ * callback in each channel's set of waiters and no fiber: a reader of both pipes waits as cheaply as a reader of
+ * one, and other waiters of the same pipes are woken too.
  *
  * @internal
  */
@@ -384,13 +368,15 @@ export const awaitAnyChange = (
   versions: ReadonlyArray<number>
 ): Effect.Effect<void> =>
   Effect.async<void>((resume) => {
-    if (channels.some((channel, i) => channel.currentVersion !== versions[i])) return resume(Effect.void)
+    for (let i = 0; i < channels.length; i++) {
+      if (channels[i]!.currentVersion !== versions[i]) return resume(Effect.void)
+    }
     const wake = () => {
-      for (const channel of channels) channel.clearWaiter(wake)
+      for (const channel of channels) channel.removeWaiter(wake)
       resume(Effect.void)
     }
-    for (const channel of channels) channel.setWaiter(wake)
+    for (const channel of channels) channel.addWaiter(wake)
     return Effect.sync(() => {
-      for (const channel of channels) channel.clearWaiter(wake)
+      for (const channel of channels) channel.removeWaiter(wake)
     })
   })

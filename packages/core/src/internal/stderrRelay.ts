@@ -1,79 +1,193 @@
+/**
+ * Relays a child's stderr to the Effect logger line by line, without ever slowing the child or stalling the
+ * event loop:
+ *
+ * - On the data path (the pipe listener) a chunk is decoded and split into lines and the lines are queued, up to
+ *   `MAX_BACKLOG`. While the queue is full, a chunk's lines are only counted (a search for newlines, no decoding)
+ *   and dropped.
+ * - Lines are logged off the data path, in batches run from their own turn of the event loop: each batch stops
+ *   after `BATCH_BUDGET_MS`, and the relay then waits three times as long as the batch took, so that logging takes
+ *   at most a quarter of the event loop's time and the pipes keep being drained however slow the logger is.
+ * - Dropped lines are reported with their count ("N stderr lines not relayed") once the queue drains, at the
+ *   release, or at least every `REPORT_EVERY_MS` while dropping goes on.
+ *
+ * Relaying never consumes: the stderr pipe's readers and its tail see every byte whatever the relay drops. The
+ * relay uses real time (the event loop's, not the Effect `Clock`): its pacing is about the event loop, and a test
+ * clock must not be able to stop it.
+ */
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import type * as LogLevel from "effect/LogLevel"
 import * as Runtime from "effect/Runtime"
+import { Utf8Decoder } from "./utf8.js"
 
 const MAX_RELAY_LINE = 64 * 1024
-const MAX_RELAY_BACKLOG = 10_000
+const MAX_BACKLOG = 1000
+const BATCH_BUDGET_MS = 2
+const REPORT_EVERY_MS = 5000
 
-/**
- * Relays stderr to the Effect logger line by line, off the data path: lines are queued by the pipe listener and
- * logged by a short-lived fiber only when there are some, so a quiet process costs no fiber.
- */
+const now: () => number = typeof performance === "object" && typeof performance.now === "function"
+  ? () => performance.now()
+  : () => Date.now()
+
+/** A turn of the event loop of its own: `setImmediate` where the platform has it (it runs after pending I/O). */
+const nextTurn: (f: () => void) => void = (() => {
+  const immediate = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate
+  return immediate === undefined ? (f) => void setTimeout(f, 0) : (f) => void immediate(f)
+})()
+
+/** What becomes of the line that is still being received. */
+type Partial = "relay" | "drop" | "cut"
+
 /** @internal */
 export class StderrRelay {
-  private readonly decoder = new TextDecoder()
+  private readonly decoder = new Utf8Decoder()
   private partial = ""
-  private pending: Array<string> = []
+  private partialFate: Partial = "relay"
+  private queue: Array<string> = []
+  private head = 0
+  /** Lines dropped since the last report. */
   private dropped = 0
-  private fiber: Fiber.RuntimeFiber<void> | undefined = undefined
+  private lastReport = now()
+  private scheduled = false
+  private resumeAt = 0
   annotations: Record<string, unknown> = {}
 
   constructor(readonly level: LogLevel.LogLevel, private readonly runtime: Runtime.Runtime<never>) {}
 
-  push(chunk: Uint8Array): void {
-    const text = this.partial + this.decoder.decode(chunk, { stream: true })
-    const lines = text.split("\n")
-    this.partial = lines.pop()!
-    if (this.partial.length > MAX_RELAY_LINE) {
-      lines.push(this.partial)
-      this.partial = ""
-    }
-    for (const line of lines) this.enqueue(line)
+  private get backlog(): number {
+    return this.queue.length - this.head
   }
 
-  end(): void {
-    const last = this.partial + this.decoder.decode()
+  push(chunk: Uint8Array): void {
+    if (this.backlog >= MAX_BACKLOG) this.dropChunk(chunk)
+    else this.splitChunk(this.decoder.decode(chunk))
+    this.schedule()
+  }
+
+  /** The relay is behind: count the chunk's lines without decoding them and drop them. */
+  private dropChunk(chunk: Uint8Array): void {
+    let last = chunk.indexOf(10)
+    if (last < 0) {
+      if (this.partialFate === "relay") this.partialFate = "drop"
+      this.partial = ""
+      this.decoder.takePending()
+      return
+    }
+    let count = this.partialFate === "cut" ? 0 : 1 // the line in progress ends here
+    for (let i = chunk.indexOf(10, last + 1); i >= 0; i = chunk.indexOf(10, i + 1)) {
+      count++
+      last = i
+    }
+    this.dropped += count
+    this.decoder.takePending()
+    this.partialFate = "relay"
     this.partial = ""
-    if (last.length > 0) this.enqueue(last)
+    this.splitChunk(this.decoder.decode(chunk.subarray(last + 1)))
+  }
+
+  private splitChunk(text: string): void {
+    let start = 0
+    for (let newline = text.indexOf("\n"); newline >= 0; newline = text.indexOf("\n", start)) {
+      this.endLine(text.slice(start, newline))
+      start = newline + 1
+    }
+    if (start < text.length) this.extendLine(start === 0 ? text : text.slice(start))
+  }
+
+  private extendLine(piece: string): void {
+    if (this.partialFate !== "relay") return
+    this.partial = this.partial.length === 0 ? piece : this.partial + piece
+    if (this.partial.length > MAX_RELAY_LINE) {
+      this.enqueue(`${this.partial.slice(0, MAX_RELAY_LINE)}… (cut: longer than ${MAX_RELAY_LINE} characters)`)
+      this.partial = ""
+      this.partialFate = "cut"
+    }
+  }
+
+  private endLine(rest: string): void {
+    const fate = this.partialFate
+    const line = fate === "relay" ? this.partial + rest : ""
+    this.partial = ""
+    this.partialFate = "relay"
+    if (fate === "drop") {
+      this.dropped++
+      return
+    }
+    if (fate === "cut") return
+    if (line.length > MAX_RELAY_LINE) {
+      this.enqueue(`${line.slice(0, MAX_RELAY_LINE)}… (cut: longer than ${MAX_RELAY_LINE} characters)`)
+      return
+    }
+    this.enqueue(line.endsWith("\r") ? line.slice(0, -1) : line)
   }
 
   private enqueue(line: string): void {
-    this.pending.push(line.endsWith("\r") ? line.slice(0, -1) : line)
-    if (this.pending.length > MAX_RELAY_BACKLOG) {
-      this.pending.shift()
-      this.dropped++
-    }
-    if (this.fiber === undefined) this.schedule()
+    if (this.backlog >= MAX_BACKLOG) this.dropped++
+    else this.queue.push(line)
+  }
+
+  /** The end of stderr: the last line, if it had no newline. */
+  end(): void {
+    const last = this.partial + this.decoder.end()
+    this.partial = ""
+    if (this.partialFate === "relay" && last.length > 0) this.enqueue(last)
+    else if (this.partialFate === "drop") this.dropped++
+    this.partialFate = "relay"
   }
 
   private schedule(): void {
-    const fiber = Runtime.runFork(this.runtime)(this.drain)
-    // The fiber may have run to completion synchronously: only a running one is remembered.
-    if (fiber.unsafePoll() === null) this.fiber = fiber
+    if (this.scheduled || (this.backlog === 0 && this.dropped === 0)) return
+    this.scheduled = true
+    const wait = this.resumeAt - now()
+    if (wait > 1) setTimeout(this.run, wait)
+    else nextTurn(this.run)
   }
 
-  private readonly drain: Effect.Effect<void> = Effect.suspend(() => {
-    const batch = this.pending
-    this.pending = []
-    const dropped = this.dropped
-    this.dropped = 0
-    return Effect.forEach(batch, (line) => Effect.logWithLevel(this.level, line), { discard: true }).pipe(
-      Effect.zipRight(
-        dropped > 0 ? Effect.logWarning(`stderr relay fell behind: ${dropped} lines were not logged`) : Effect.void
-      ),
-      Effect.annotateLogs(this.annotations)
-    )
-  }).pipe(
-    Effect.ensuring(Effect.sync(() => {
-      this.fiber = undefined
-      if (this.pending.length > 0) this.schedule()
-    }))
-  )
+  private readonly run = (): void => {
+    this.scheduled = false
+    const started = now()
+    Runtime.runSync(this.runtime)(this.logBatch(started + BATCH_BUDGET_MS))
+    const finished = now()
+    this.resumeAt = finished + 3 * (finished - started)
+    this.schedule()
+  }
 
-  /** Logs everything still queued (the release calls it after the pipe ended). */
+  /** Logs queued lines until `deadline`, then reports drops if the queue drained or it is time to. */
+  private logBatch(deadline: number): Effect.Effect<void> {
+    const next = (): Effect.Effect<void> => {
+      if (this.backlog === 0 || now() > deadline) return this.reportDrops(false)
+      const line = this.queue[this.head++]!
+      if (this.head === this.queue.length) {
+        this.queue = []
+        this.head = 0
+      }
+      return Effect.zipRight(Effect.logWithLevel(this.level, line), Effect.suspend(next))
+    }
+    return Effect.annotateLogs(Effect.suspend(next), this.annotations)
+  }
+
+  private reportDrops(force: boolean): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.dropped === 0) return Effect.void
+      if (!force && this.backlog > 0 && now() - this.lastReport < REPORT_EVERY_MS) return Effect.void
+      const count = this.dropped
+      this.dropped = 0
+      this.lastReport = now()
+      return Effect.logWarning(
+        `${count} stderr ${count === 1 ? "line" : "lines"} not relayed: the logger could not keep up ` +
+          "(the stderr stream and tail still have every line)"
+      )
+    })
+  }
+
+  /** Logs everything still queued and reports what was dropped (the release calls it after the pipe ended). */
   readonly flush: Effect.Effect<void> = Effect.suspend(() => {
-    const fiber = this.fiber
-    return fiber === undefined ? Effect.void : Effect.zipRight(Fiber.await(fiber), this.flush)
+    const rest = this.queue.slice(this.head)
+    this.queue = []
+    this.head = 0
+    return Effect.zipRight(
+      Effect.forEach(rest, (line) => Effect.logWithLevel(this.level, line), { discard: true }),
+      this.reportDrops(true)
+    ).pipe(Effect.annotateLogs(this.annotations))
   })
 }

@@ -1,0 +1,529 @@
+/**
+ * Reading a process's output, on top of its `OutputChannel`s:
+ *
+ *   hold        one reader per pipe at a time, for a scope                            (`holdPipes`)
+ *   wait        for a change on any of the held pipes, bounded after the exit         (`awaitOutput`)
+ *   exact reads readLine, readChar, takeLines: consume exactly what they return,     (`readNext`)
+ *               lose nothing on timeout
+ *   streams     stdout / stderr / lines / stderrLines: everything available per pull (`pipeStream`)
+ *   matching    waitForOutput and output readiness: one pass, consume through the    (`matchPattern`)
+ *               match, put back what was looked at when the wait gives up
+ *   collecting  `run`: both pipes to their end in one loop                            (`collect`)
+ *
+ * Once the leader has exited, every wait here is bounded by what is left of `PIPE_GRACE`: a descendant that left
+ * the process group can hold a pipe open forever.
+ */
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import type * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type * as ManagedProcess from "../ManagedProcess.js"
+import type * as OutputPattern from "../OutputPattern.js"
+import { ProcessError, type StateError, TimeoutError } from "../ProcessError.js"
+import type { ExitStatus } from "../ProcessSpawner.js"
+import { decodeDuration } from "./command.js"
+import { awaitAnyChange, LINE_TOO_LONG, type OutputChannel } from "./outputChannel.js"
+import * as pattern_ from "./outputPattern.js"
+import { Utf8Decoder } from "./utf8.js"
+
+/**
+ * After the leader exited, how long output may still take to reach end-of-file before readers stop waiting for
+ * it, and after the group is gone, how long the release waits for the pipes before closing them.
+ *
+ * @internal
+ */
+export const PIPE_GRACE = Duration.millis(250)
+
+/** @internal */
+export const DEFAULT_READLINE_TIMEOUT: Duration.DurationInput = "2 seconds"
+/** @internal */
+export const DEFAULT_READCHAR_TIMEOUT: Duration.DurationInput = "1 second"
+/** @internal */
+export const DEFAULT_WAIT_TIMEOUT: Duration.DurationInput = "10 seconds"
+
+/**
+ * What reading needs of a process: its pipes, its exit, whether it was released.
+ *
+ * @internal
+ */
+export interface Readable {
+  readonly command: ReadonlyArray<string>
+  readonly pid: number
+  readonly stdout: OutputChannel | undefined
+  readonly stderr: OutputChannel | undefined
+  /** The exit status, once the leader's exit was noticed. */
+  readonly exit: ExitStatus | undefined
+  readonly exited: Deferred.Deferred<ExitStatus>
+  /** The scope was closed: reads are refused, waiting readers end. */
+  readonly released: boolean
+  /** When readers stop waiting for the pipes to end: `PIPE_GRACE` after the leader's exit was first noticed. */
+  pipeDeadline: number | undefined
+  readonly tails: () => { stdoutTail: string | undefined; stderrTail: string | undefined }
+  readonly stateError: (reason: StateError["reason"], operation: string) => StateError
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// Holding and waiting
+// -----------------------------------------------------------------------------------------------------------------
+
+/**
+ * Holds the reader slot of each pipe in `sources` for the current scope. Refused (`StateError`) after the release,
+ * for a pipe that is not captured, and while another reader holds one of them.
+ *
+ * @internal
+ */
+export const holdPipes = (
+  proc: Readable,
+  sources: ReadonlyArray<OutputPattern.Source>,
+  operation: string
+): Effect.Effect<Array<OutputChannel>, StateError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.suspend((): Effect.Effect<Array<OutputChannel>, StateError> => {
+      if (proc.released) return Effect.fail(proc.stateError("Released", operation))
+      const channels: Array<OutputChannel> = []
+      for (const source of sources) {
+        const channel = proc[source]
+        if (channel === undefined) return Effect.fail(proc.stateError("NotPiped", operation))
+        channels.push(channel)
+      }
+      const held = channels.filter((channel) => channel.acquire(operation))
+      if (held.length === channels.length) return Effect.succeed(channels)
+      held.forEach((channel) => channel.releaseReader())
+      return Effect.fail(proc.stateError("ConcurrentRead", operation))
+    }),
+    (channels) => Effect.sync(() => channels.forEach((channel) => channel.releaseReader()))
+  )
+
+/** Holds one pipe's reader slot for the duration of `use`. */
+const withReader = <A, E, R>(
+  proc: Readable,
+  name: OutputPattern.Source,
+  operation: string,
+  use: (channel: OutputChannel) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | StateError, R> =>
+  Effect.scoped(Effect.flatMap(holdPipes(proc, [name], operation), ([channel]) => use(channel!)))
+
+/**
+ * Milliseconds readers may still wait for the pipes: unlimited (`undefined`) while the leader runs; after its exit,
+ * what is left of `PIPE_GRACE`.
+ */
+const pipeTimeLeft = (proc: Readable): Effect.Effect<number | undefined> =>
+  proc.exit === undefined
+    ? Effect.succeed(undefined)
+    : Effect.map(Clock.currentTimeMillis, (now) => (proc.pipeDeadline ??= now + Duration.toMillis(PIPE_GRACE)) - now)
+
+/**
+ * Waits for new output on any of `channels` (or their end, the exit, the release), bounded by `pipeTimeLeft`.
+ * Succeeds with `false` when there is nothing more to wait for: the process was released, or the pipes' time after
+ * the exit is up.
+ *
+ * @internal
+ */
+export const awaitOutput = (
+  proc: Readable,
+  channels: ReadonlyArray<OutputChannel>,
+  versions: ReadonlyArray<number>
+): Effect.Effect<boolean> =>
+  proc.released ? Effect.succeed(false) : Effect.flatMap(pipeTimeLeft(proc), (left) =>
+    left === undefined
+      ? Effect.as(awaitAnyChange(channels, versions), true)
+      : left <= 0
+      ? Effect.succeed(false)
+      : Effect.as(Effect.timeoutOption(awaitAnyChange(channels, versions), Duration.millis(left)), true))
+
+// -----------------------------------------------------------------------------------------------------------------
+// Errors
+// -----------------------------------------------------------------------------------------------------------------
+
+/** @internal */
+export const outputEnded = (proc: Readable, detail?: string): ProcessError =>
+  new ProcessError({
+    reason: "OutputEnded",
+    command: proc.command,
+    pid: proc.pid,
+    exitCode: proc.exit?.exitCode,
+    signal: proc.exit?.signal,
+    detail,
+    ...proc.tails()
+  })
+
+const lineTooLong = (proc: Readable, name: OutputPattern.Source, channel: OutputChannel): ProcessError =>
+  new ProcessError({
+    reason: "LineTooLong",
+    command: proc.command,
+    pid: proc.pid,
+    detail: `a line of ${name} is longer than maxLineLength (${channel.maxLineLength} characters); ` +
+      "it was skipped: the next line read starts after it",
+    ...proc.tails()
+  })
+
+/** @internal */
+export const timeoutError = (
+  proc: Readable,
+  reason: TimeoutError["reason"],
+  timeout: Duration.Duration,
+  extra: { readonly seen?: string; readonly expected?: string } = {}
+): TimeoutError =>
+  new TimeoutError({ reason, command: proc.command, pid: proc.pid, timeout, ...extra, ...proc.tails() })
+
+// -----------------------------------------------------------------------------------------------------------------
+// Exact reads
+// -----------------------------------------------------------------------------------------------------------------
+
+/** Waits until `take` yields, or fails when the output ended with nothing for it. */
+const takeNext = <A>(
+  proc: Readable,
+  channel: OutputChannel,
+  take: () => A | undefined | ProcessError
+): Effect.Effect<A, ProcessError> =>
+  Effect.gen(function*() {
+    for (;;) {
+      const version = channel.currentVersion
+      const value = take()
+      if (value instanceof ProcessError) return yield* Effect.fail(value)
+      if (value !== undefined) return value as A
+      if (channel.exhausted || !(yield* awaitOutput(proc, [channel], [version]))) return yield* outputEnded(proc)
+    }
+  })
+
+/** A read of the next item of stdout (a line, a character, lines), with its timeout. */
+const readNext = <A>(
+  proc: Readable,
+  options: ManagedProcess.ReadOptions | undefined,
+  reason: "ReadLine" | "ReadChar",
+  operation: string,
+  defaultTimeout: Duration.DurationInput,
+  take: (channel: OutputChannel) => A | undefined | ProcessError,
+  putBack?: (channel: OutputChannel) => void
+): Effect.Effect<A, ProcessError | StateError | TimeoutError> =>
+  Effect.flatMap(
+    decodeDuration(proc.command, "timeout", options?.timeout, defaultTimeout),
+    (timeout) =>
+      withReader(proc, "stdout", operation, (channel) => {
+        const read = takeNext(proc, channel, () => take(channel)).pipe(
+          Effect.timeoutFail({ duration: timeout, onTimeout: () => timeoutError(proc, reason, timeout) })
+        )
+        return putBack === undefined
+          ? read
+          : Effect.onExit(read, (exit) => Exit.isSuccess(exit) ? Effect.void : Effect.sync(() => putBack(channel)))
+      })
+  )
+
+/** @internal */
+export const readLine = (proc: Readable, options: ManagedProcess.ReadOptions | undefined) =>
+  readNext(proc, options, "ReadLine", "readLine", DEFAULT_READLINE_TIMEOUT, (channel) => {
+    const lines = channel.takeLines(1)
+    return lines === LINE_TOO_LONG ? lineTooLong(proc, "stdout", channel) : lines[0]
+  })
+
+/** @internal */
+export const readChar = (proc: Readable, options: ManagedProcess.ReadOptions | undefined) =>
+  readNext(proc, options, "ReadChar", "readChar", DEFAULT_READCHAR_TIMEOUT, (channel) => channel.takeChar())
+
+/**
+ * The next `count` lines of stdout, exactly: what follows them stays unread. A timeout or an early end of the
+ * output puts the lines already taken back, losing nothing.
+ *
+ * @internal
+ */
+export const takeLines = (
+  proc: Readable,
+  count: number,
+  options: ManagedProcess.ReadOptions | undefined
+): Effect.Effect<ReadonlyArray<string>, ProcessError | StateError | TimeoutError> => {
+  if (!(Number.isSafeInteger(count) && count >= 0)) {
+    return Effect.fail(
+      new ProcessError({
+        reason: "InvalidCommand",
+        command: proc.command,
+        pid: proc.pid,
+        detail: `takeLines: the count must be a non-negative integer (got ${count})`
+      })
+    )
+  }
+  if (count === 0) return Effect.succeed([])
+  let taken: Array<string> = []
+  return readNext(
+    proc,
+    options,
+    "ReadLine",
+    "takeLines",
+    DEFAULT_READLINE_TIMEOUT,
+    (channel) => {
+      const lines = channel.takeLines(count - taken.length)
+      if (lines === LINE_TOO_LONG) return lineTooLong(proc, "stdout", channel)
+      taken = taken.length === 0 ? lines : taken.concat(lines)
+      return taken.length === count ? taken : undefined
+    },
+    (channel) => {
+      if (taken.length > 0) channel.unread(taken.map((line) => line + "\n").join(""))
+      taken = []
+    }
+  )
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// Streams
+// -----------------------------------------------------------------------------------------------------------------
+
+/**
+ * A stream of the pipe's unread output that holds the reader slot while it runs. Each pull takes everything
+ * available at that moment as one chunk (one pull per arrival, not per line or per 64 KiB), and what a pull took is
+ * consumed: a downstream that stops in the middle of a chunk (`take`, `takeUntil`, `find`) drops the rest of it.
+ */
+const pipeStream = <A, E>(
+  proc: Readable,
+  name: OutputPattern.Source,
+  operation: string,
+  take: (channel: OutputChannel) => ReadonlyArray<A> | E
+): Stream.Stream<A, StateError | E> =>
+  Stream.unwrapScoped(
+    Effect.map(holdPipes(proc, [name], operation), ([held]) => {
+      const channel = held!
+      // The pull is on the path of every arrival: a plain recursive Effect, no generator.
+      const end = Effect.fail(Option.none())
+      const pull: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>> = Effect.suspend(() => {
+        const version = channel.currentVersion
+        const items = take(channel)
+        if (!Array.isArray(items)) return Effect.fail(Option.some(items as E))
+        if (items.length > 0) return Effect.succeed(Chunk.unsafeFromArray(items))
+        if (channel.exhausted) return end
+        return Effect.flatMap(awaitOutput(proc, [channel], [version]), (more) => more ? pull : end)
+      })
+      return Stream.repeatEffectChunkOption(pull)
+    })
+  )
+
+/** @internal */
+export const byteStream = (proc: Readable, name: OutputPattern.Source): Stream.Stream<Uint8Array, StateError> =>
+  pipeStream<Uint8Array, never>(proc, name, name, (channel) => channel.takeBytes())
+
+/** @internal */
+export const lineStream = (
+  proc: Readable,
+  name: OutputPattern.Source
+): Stream.Stream<string, StateError | ProcessError> =>
+  pipeStream(proc, name, name === "stdout" ? "lines" : "stderrLines", (channel) => {
+    const lines = channel.takeLines(Infinity)
+    return lines === LINE_TOO_LONG ? lineTooLong(proc, name, channel) : lines
+  })
+
+// -----------------------------------------------------------------------------------------------------------------
+// Matching
+// -----------------------------------------------------------------------------------------------------------------
+
+/** @internal */
+export const waitForOutput = <A>(
+  proc: Readable,
+  pattern: ReadonlyArray<string> | OutputPattern.OutputPattern<A>,
+  options: ManagedProcess.ReadOptions | undefined
+): Effect.Effect<A, ProcessError | StateError | TimeoutError> => {
+  const resolved =
+    (pattern_.isOutputPattern(pattern) ? pattern : pattern_.allParts(pattern)) as OutputPattern.OutputPattern<A>
+  return Effect.flatMap(
+    decodeDuration(proc.command, "timeout", options?.timeout, DEFAULT_WAIT_TIMEOUT),
+    (timeout) => {
+      const matcher = resolved.matcher()
+      return matchPattern(proc, resolved, matcher, "waitForOutput").pipe(
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () =>
+            timeoutError(proc, "WaitForOutput", timeout, { seen: matcher.seen(), expected: resolved.description })
+        })
+      )
+    }
+  )
+}
+
+/**
+ * Holds the reader slot of every pipe `pattern` reads and matches their output with `matcher`.
+ *
+ * @internal
+ */
+export const matchPattern = <A>(
+  proc: Readable,
+  pattern: OutputPattern.OutputPattern<A>,
+  matcher: OutputPattern.Matcher<A>,
+  operation: string
+): Effect.Effect<A, ProcessError | StateError> =>
+  Effect.scoped(Effect.flatMap(
+    holdPipes(proc, pattern.sources, operation),
+    (channels) => matchOutput(proc, channels.map((channel, i) => [pattern.sources[i]!, channel] as const), matcher)
+  ))
+
+/**
+ * Feeds the matcher every piece of unread output once, in order, and puts back what follows the match. When the
+ * process exits, output still in flight gets `PIPE_GRACE` to arrive before the wait fails.
+ */
+const matchOutput = <A>(
+  proc: Readable,
+  pipes: ReadonlyArray<readonly [OutputPattern.Source, OutputChannel]>,
+  matcher: OutputPattern.Matcher<A>
+): Effect.Effect<A, ProcessError> => {
+  // What the wait took from each pipe, put back if it does not match (timeout, interruption, failure): a wait that
+  // gives up loses nothing. Bounded like the pipe's own buffer; beyond that the oldest is dropped, as unread
+  // output is.
+  const taken = pipes.map(([, channel]) => new pattern_.SeenText(channel.limit))
+  const putBack = Effect.sync(() => pipes.forEach(([, channel], i) => channel.unread(taken[i]!.value)))
+  return Effect.onExit(
+    matchOutputLoop(proc, pipes, matcher, taken),
+    (exit) => Exit.isSuccess(exit) ? Effect.void : putBack
+  )
+}
+
+const matchOutputLoop = <A>(
+  proc: Readable,
+  pipes: ReadonlyArray<readonly [OutputPattern.Source, OutputChannel]>,
+  matcher: OutputPattern.Matcher<A>,
+  taken: ReadonlyArray<pattern_.SeenText>
+): Effect.Effect<A, ProcessError> =>
+  Effect.gen(function*() {
+    let decision = pipes.length === 0 ? undefined : matcher.feed("", pipes[0]![0])
+    const finished = new Set<OutputPattern.Source>()
+    let overdue = false
+    search: while (decision === undefined) {
+      const versions = pipes.map(([, channel]) => channel.currentVersion)
+      let progressed = false
+      for (const [index, [source, channel]] of pipes.entries()) {
+        const text = channel.takeAllText()
+        if (text.length === 0) continue
+        progressed = true
+        taken[index]!.append(text)
+        decision = matcher.feed(text, source)
+        if (decision !== undefined) {
+          channel.unread(text.slice(decision.consumed))
+          break search
+        }
+      }
+      if (progressed) continue
+      for (const [source, channel] of pipes) {
+        if ((channel.ended || overdue) && !finished.has(source)) {
+          finished.add(source)
+          decision = matcher.finish(source)
+          if (decision !== undefined) break search
+        }
+      }
+      if (finished.size === pipes.length) {
+        // The output is over; give the exit status a moment to arrive so the error can say how it ended.
+        yield* awaitExitBriefly(proc)
+        return yield* new ProcessError({
+          reason: proc.exit === undefined ? "OutputEnded" : "ExitedBeforeMatch",
+          command: proc.command,
+          pid: proc.pid,
+          exitCode: proc.exit?.exitCode,
+          signal: proc.exit?.signal,
+          detail: `no match for the expected output; seen: ${JSON.stringify(matcher.seen().slice(-200))}`,
+          ...proc.tails()
+        })
+      }
+      overdue = !(yield* awaitOutput(proc, pipes.map(([, channel]) => channel), versions))
+    }
+    if (decision._tag === "Failed") {
+      return yield* new ProcessError({
+        reason: "ReadinessFailed",
+        command: proc.command,
+        pid: proc.pid,
+        exitCode: proc.exit?.exitCode,
+        signal: proc.exit?.signal,
+        detail: decision.line === "" && decision.detail !== undefined
+          ? decision.detail
+          : `the output said: ${JSON.stringify(decision.line.slice(0, 200))}${
+            decision.detail === undefined ? "" : ` (${decision.detail})`
+          }`,
+        ...proc.tails()
+      })
+    }
+    return decision.value
+  })
+
+const awaitExitBriefly = (proc: Readable): Effect.Effect<void> =>
+  proc.exit !== undefined || proc.released
+    ? Effect.void
+    : Effect.asVoid(Effect.timeoutOption(
+      Effect.async<void>((resume) => {
+        // Deferred.await would do; a callback on the exit keeps this import-light path free of another fiber.
+        let done = false
+        const check = () => {
+          if (!done && proc.exit !== undefined) {
+            done = true
+            resume(Effect.void)
+          }
+        }
+        const channels = [proc.stdout, proc.stderr].filter((channel) => channel !== undefined)
+        const wake = () => {
+          check()
+          if (!done) { for (const channel of channels) channel.addWaiter(wake) }
+        }
+        for (const channel of channels) channel.addWaiter(wake)
+        return Effect.sync(() => {
+          done = true
+          for (const channel of channels) channel.removeWaiter(wake)
+        })
+      }),
+      PIPE_GRACE
+    ))
+
+// -----------------------------------------------------------------------------------------------------------------
+// Collecting (run)
+// -----------------------------------------------------------------------------------------------------------------
+
+/**
+ * Reads stdout and stderr to their end (or until `PIPE_GRACE` after the leader's exit), decoding as it goes, in one
+ * loop that wakes on either pipe (or the exit). Fails with `MaxBufferExceeded` past `maxBuffer` bytes on a pipe.
+ *
+ * @internal
+ */
+export const collect = (proc: Readable, maxBuffer: number): Effect.Effect<readonly [string, string], ProcessError> => {
+  const sinks = [proc.stdout, proc.stderr].map((channel) =>
+    channel === undefined ? undefined : new TextSink(channel, maxBuffer)
+  )
+  const active = sinks.filter((sink) => sink !== undefined)
+  const channels = active.map((sink) => sink.channel)
+  for (const channel of channels) channel.acquire("run") // a fresh process: nobody else can hold its pipes
+  return Effect.gen(function*() {
+    for (;;) {
+      const versions = channels.map((channel) => channel.currentVersion)
+      for (const sink of active) {
+        if (!sink.drain()) {
+          return yield* new ProcessError({
+            reason: "MaxBufferExceeded",
+            command: proc.command,
+            pid: proc.pid,
+            detail: `more than ${maxBuffer} bytes of output`,
+            ...proc.tails()
+          })
+        }
+      }
+      if (channels.every((channel) => channel.exhausted) || !(yield* awaitOutput(proc, channels, versions))) break
+    }
+    return [sinks[0]?.finish() ?? "", sinks[1]?.finish() ?? ""] as const
+  }).pipe(Effect.ensuring(Effect.sync(() => channels.forEach((channel) => channel.releaseReader()))))
+}
+
+/** Decodes a pipe's output into one growing string, as raw Node code would build it. */
+class TextSink {
+  private readonly decoder = new Utf8Decoder()
+  private text = ""
+  private size = 0
+  constructor(readonly channel: OutputChannel, private readonly maxBuffer: number) {}
+
+  /** Takes what arrived; false once more than `maxBuffer` bytes came. */
+  drain(): boolean {
+    for (const chunk of this.channel.takeBytes()) {
+      this.size += chunk.length
+      if (this.size > this.maxBuffer) return false
+      this.text += this.decoder.decode(chunk)
+    }
+    return true
+  }
+
+  finish(): string {
+    this.text += this.decoder.end() // ended inside a character
+    return this.text
+  }
+}
