@@ -1,4 +1,5 @@
-import { ManagedProcess } from "@effect-process/core"
+import { ManagedProcess, ProcessSpawner } from "@effect-process/core"
+import { NodeProcess } from "@effect-process/node"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Stream } from "effect"
 import * as fs from "node:fs"
@@ -89,12 +90,31 @@ describe("environment", () => {
       })
     ))
 
-  it.live("extendEnv: false starts from an empty environment", () =>
+  it.live("extendEnv: false starts from an empty environment (plus the reaper's token)", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const env = yield* childEnv(t, { env: { ...t.env, ONLY: "1" }, extendEnv: false })
+        const { EFFECT_PROCESS_REAPER: token, ...rest } = env
+        expect(rest).toEqual({ ONLY: "1", [MARKER_VARIABLE]: t.marker })
+        // The parent-death reaper finds descendants by it (NodeProcess.layer): it is there even in an empty env.
+        expect(token).toMatch(/^(.+:)?ep[0-9a-f]{24}$/)
+      })
+    ))
+
+  it.live("the reaper's token is appended to one the parent inherited, so every ancestor's reaper finds the child", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const env = yield* childEnv(t, { env: { ...t.env, EFFECT_PROCESS_REAPER: "epancestor" } })
+        expect(env.EFFECT_PROCESS_REAPER).toMatch(/^epancestor:ep[0-9a-f]{24}$/)
+      })
+    ))
+
+  it.live("without the reaper, the environment is exactly what was asked for", () =>
     noSurvivors((t) =>
       Effect.gen(function*() {
         const env = yield* childEnv(t, { env: { ...t.env, ONLY: "1" }, extendEnv: false })
         expect(env).toEqual({ ONLY: "1", [MARKER_VARIABLE]: t.marker })
-      })
+      }).pipe(Effect.provideService(ProcessSpawner.ProcessSpawner, NodeProcess.spawnerWithoutReaper))
     ))
 
   it.live("cwd sets the working directory", () =>

@@ -6,7 +6,7 @@ import * as Layer from "effect/Layer"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
-import { sharedHooks } from "./watchdog.js"
+import { sharedHooks, TOKEN_VARIABLE } from "./watchdog.js"
 
 type SpawnRequest = ProcessSpawner.SpawnRequest
 type SpawnedProcessError = ProcessSpawner.SpawnedProcessError
@@ -98,16 +98,60 @@ const spawnFailed = (request: SpawnRequest, error: unknown): ProcessError => {
 }
 
 /**
- * Observers of the process groups a spawner starts (the parent-death reaper uses them). `onLaunch` is called as soon
- * as the operating system has started the group leader; `onRelease` once, when the release closes the pipes (the
- * group is gone by then, or was given up on). Both are called synchronously and must not throw.
+ * How a spawner works with a parent-death reaper. `token` is called before every spawn and gives the token the
+ * child must carry in its environment (starting the watchdog if needed), or `undefined` without a reaper.
+ * `onLaunch` is called as soon as the operating system has started the group leader, before anything else is done
+ * with it; `onRelease` once, when the release closes the pipes (the group is gone by then, or was given up on). All
+ * are called synchronously and must not throw.
  *
  * @internal
  */
 export interface SpawnerHooks {
+  readonly token?: (() => string | undefined) | undefined
   readonly onLaunch?: ((pgid: number) => void) | undefined
   readonly onRelease?: ((pgid: number) => void) | undefined
 }
+
+/** The value of `EFFECT_PROCESS_REAPER` for a child: the tokens this process inherited, then its own. */
+const tokenValue = (inherited: string | undefined, token: string): string =>
+  inherited === undefined || inherited === "" ? token : `${inherited}:${token}`
+
+/**
+ * The environment of a child that inherits the parent's unchanged, plus the token: an object whose prototype is
+ * `process.env` itself. Node enumerates inherited keys too, so the child sees the parent's environment as it is at
+ * each spawn, and no copy is made per launch (the cost of spawning with no `env` at all).
+ */
+const inheritedWithToken = (() => {
+  let cached: { readonly token: string; readonly env: NodeJS.ProcessEnv } | undefined
+  return (token: string): NodeJS.ProcessEnv => {
+    if (cached?.token !== token) {
+      const env: NodeJS.ProcessEnv = Object.create(process.env)
+      env[TOKEN_VARIABLE] = tokenValue(process.env[TOKEN_VARIABLE], token)
+      cached = { token, env }
+    }
+    return cached.env
+  }
+})()
+
+const environmentOf = (request: SpawnRequest, token: string | undefined): NodeJS.ProcessEnv | undefined => {
+  if (inheritsUnchanged(request.env)) return token === undefined ? undefined : inheritedWithToken(token)
+  const env = ProcessSpawner.resolveEnvironment(process.env, request.env)
+  if (token !== undefined) env[TOKEN_VARIABLE] = tokenValue(env[TOKEN_VARIABLE], token)
+  return env
+}
+
+/** A requested pipe that Node did not create (it leaves them `undefined`, not `null`, when it runs out of fds). */
+const missingPipe = (
+  request: SpawnRequest,
+  child: ChildProcess.ChildProcess
+): "stdin" | "stdout" | "stderr" | undefined =>
+  request.stdin === "pipe" && child.stdin == null
+    ? "stdin"
+    : request.stdout === "pipe" && child.stdout == null
+    ? "stdout"
+    : request.stderr === "pipe" && child.stderr == null
+    ? "stderr"
+    : undefined
 
 const spawn = (hooks: SpawnerHooks) =>
 (
@@ -119,52 +163,72 @@ const spawn = (hooks: SpawnerHooks) =>
     try {
       child = ChildProcess.spawn(request.command[0]!, request.command.slice(1), {
         cwd: request.cwd,
-        // Unchanged, the parent's environment is Node's default: no copy to build on every launch.
-        env: inheritsUnchanged(request.env) ? undefined : ProcessSpawner.resolveEnvironment(process.env, request.env),
+        env: environmentOf(request, hooks.token?.()),
         stdio: [request.stdin, request.stdout, request.stderr],
         // A new session, hence a new process group whose id is the child's pid: the whole tree can be signalled.
         detached: true,
         windowsHide: true
       })
     } catch (error) {
+      // Synchronous failures: E2BIG, ENAMETOOLONG, ENOTDIR, invalid arguments.
       resume(Effect.fail(spawnFailed(request, error)))
       return
     }
-    // A pid means the program was started (libuv reports exec failures synchronously, without one).
-    if (child.pid !== undefined) hooks.onLaunch?.(child.pid)
-    let spawned = false
-    child.on("error", (error) => {
-      // Before "spawn" this is the spawn failure; afterwards (a failed kill) the handle reports errors itself.
-      if (!spawned) {
-        spawned = true
-        resume(Effect.fail(spawnFailed(request, error)))
-      }
+    const pid = child.pid
+    if (pid === undefined) {
+      // Nothing was started (ENOENT, EACCES, EAGAIN, EMFILE, ENFILE...): Node reports it with an "error" event on
+      // the next tick, and at EMFILE or ENFILE it did not even set up the child's stdio.
+      child.once("error", (error) => resume(Effect.fail(spawnFailed(request, error))))
+      return
+    }
+    // Known to the reaper before anything else is done with the child.
+    hooks.onLaunch?.(pid)
+    child.on("error", () => {
+      // After the spawn (a failed kill, a pipe error), the handle reports errors itself.
     })
+    const missing = missingPipe(request, child)
+    if (missing !== undefined) {
+      // Started, but without the pipe it needs: stop it again and report the launch as failed.
+      kill(-pid, "SIGKILL")
+      child.stdin?.destroy()
+      child.stdout?.destroy()
+      child.stderr?.destroy()
+      hooks.onRelease?.(pid)
+      resume(Effect.fail(
+        new ProcessError({
+          reason: "SpawnFailed",
+          command: request.command,
+          errno: "EMFILE",
+          detail: `the ${missing} pipe could not be created (out of file descriptors?)`
+        })
+      ))
+      return
+    }
     const { stderr, stdin, stdout } = child
-    if (stdout !== null) {
+    if (stdout != null) {
       stdout.on("data", listeners.onStdout)
       stdout.once("end", listeners.onStdoutEnd)
       stdout.on("error", () => {})
     }
-    if (stderr !== null) {
+    if (stderr != null) {
       stderr.on("data", listeners.onStderr)
       stderr.once("end", listeners.onStderrEnd)
       stderr.on("error", () => {})
     }
     // EPIPE and friends are reported to the writer through the write callback; never as an uncaught exception.
-    if (stdin !== null) stdin.on("error", () => {})
+    if (stdin != null) stdin.on("error", () => {})
     child.once("exit", (code, signal) => {
       listeners.onExit({ exitCode: code ?? undefined, signal: signal ?? undefined })
     })
-    child.once("spawn", () => {
-      if (spawned) return
-      spawned = true
-      resume(Effect.succeed(makeSpawned(child, hooks)))
-    })
+    // A pid means the program was started (libuv reports exec failures synchronously, without one).
+    resume(Effect.succeed(makeSpawned(child, pid, hooks)))
   })
 
-const makeSpawned = (child: ChildProcess.ChildProcess, hooks: SpawnerHooks): ProcessSpawner.SpawnedProcess => {
-  const pid = child.pid!
+const makeSpawned = (
+  child: ChildProcess.ChildProcess,
+  pid: number,
+  hooks: SpawnerHooks
+): ProcessSpawner.SpawnedProcess => {
   let released = false
   const { stderr, stdin, stdout } = child
   const pipe = (name: "stdout" | "stderr") => name === "stdout" ? stdout : stderr
@@ -178,7 +242,7 @@ const makeSpawned = (child: ChildProcess.ChildProcess, hooks: SpawnerHooks): Pro
     },
     write: (chunk) =>
       Effect.async<void, SpawnedProcessError>((resume) => {
-        if (stdin === null || stdin.destroyed || stdin.writableEnded) {
+        if (stdin == null || stdin.destroyed || stdin.writableEnded) {
           const gone = child.exitCode !== null || child.signalCode !== null
           resume(Effect.fail({
             code: gone ? "EPIPE" : "ERR_STREAM_DESTROYED",
@@ -190,7 +254,7 @@ const makeSpawned = (child: ChildProcess.ChildProcess, hooks: SpawnerHooks): Pro
         stdin.write(chunk, (error) => resume(error ? Effect.fail(toSpawnedError(error)) : Effect.void))
       }),
     closeStdin: Effect.sync(() => {
-      if (stdin !== null && !stdin.writableEnded) stdin.end()
+      if (stdin != null && !stdin.writableEnded) stdin.end()
     }),
     signal: (signal, target) =>
       Effect.suspend(() => {

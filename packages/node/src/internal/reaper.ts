@@ -104,6 +104,7 @@ export const make = (options: ReaperOptions = {}): Effect.Effect<NodeReaper.Reap
     )
     const base = watchdog._tag === "Some"
       ? nodeSpawner.makeSpawner({
+        token: () => watchdog.value.token,
         onLaunch: (pgid) => watchdog.value.send(`+${pgid}\n`),
         onRelease: (pgid) => watchdog.value.send(`-${pgid}\n`)
       })

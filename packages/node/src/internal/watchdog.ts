@@ -8,8 +8,10 @@
  *   group released   ── "-pgid" ─▶  removes it
  *   stopped          ── "exit" ─▶   exits, touching nothing
  *   parent dies or exits (SIGKILL, process.exit, a crash, a normal end)
- *                    ── EOF ───▶    TERM (+ CONT) to every group left, waits up to the grace for them to be gone
- *                                   (zombies do not count), SIGKILL to what is left, exits
+ *                    ── EOF ───▶    TERM (+ CONT) to every group left and to every process that carries the
+ *                                   parent's token in its environment; waits up to the grace for them to be gone
+ *                                   (zombies do not count), looking for newly marked processes on every tick;
+ *                                   SIGKILL to what is left; exits
  *
  * Death is detected by the stdin pipe: the kernel closes the parent's end when the parent dies, however it dies,
  * and nobody else holds it (Node opens it close-on-exec, so children do not inherit it). The watchdog is a shell
@@ -17,10 +19,18 @@
  * runs the same from `src`, from `dist` and from a bundle. It is started detached (its own session and process
  * group), so a signal to the parent's process group (Ctrl-C in a terminal, `kill -- -pgid`, a CI runner killing
  * the job's group) does not take it down with the parent; it ignores SIGINT, SIGHUP and SIGQUIT for the same reason.
+ *
+ * The token: every child the parent launches gets it in the environment variable `EFFECT_PROCESS_REAPER` (appended
+ * to an inherited value, so nested programs keep their ancestors' tokens), and every descendant inherits it. It
+ * finds what group ids cannot: a child forked in the instant before the parent died, before the parent could report
+ * its group (`spawn` had not returned yet), and descendants that left their group (`setsid`, daemons). It is looked
+ * for in `/proc/<pid>/environ` with one `grep` per tick; where there is no `/proc` or no `grep`, only groups are
+ * reaped.
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ChildProcess from "node:child_process"
+import * as Crypto from "node:crypto"
 
 /** @internal */
 export const DEFAULT_GRACE: Duration.DurationInput = "7 seconds"
@@ -36,6 +46,7 @@ const TICK_MILLIS = 50
  */
 export const WATCHDOG_SCRIPT = `trap '' INT HUP QUIT PIPE
 ticks=$1
+token=$2
 groups=" "
 while IFS= read -r line; do
   case $line in
@@ -45,8 +56,19 @@ while IFS= read -r line; do
     exit) exit 0 ;;
   esac
 done
-[ "$groups" = " " ] && exit 0
-for g in $groups; do kill -s TERM -- "-$g" 2>/dev/null; kill -s CONT -- "-$g" 2>/dev/null; done
+marked=" "
+mark() {
+  found=" "
+  if [ -n "$token" ] && [ -r /proc/self/environ ] && command -v grep >/dev/null 2>&1; then
+    for f in $(grep -l -F -a -e "$token" /proc/[0-9]*/environ 2>/dev/null); do
+      p=\${f#/proc/}
+      p=\${p%/environ}
+      case $marked in *" $p "*) ;; *) kill -s TERM -- "$p" 2>/dev/null; kill -s CONT -- "$p" 2>/dev/null ;; esac
+      found="$found$p "
+    done
+  fi
+  marked=$found
+}
 alive() {
   found=" "
   if [ -r /proc/self/stat ]; then
@@ -61,14 +83,23 @@ alive() {
   fi
   groups=$found
 }
+for g in $groups; do kill -s TERM -- "-$g" 2>/dev/null; kill -s CONT -- "-$g" 2>/dev/null; done
 i=0
+quiet=0
 while [ "$i" -lt "$ticks" ]; do
   alive
-  [ "$groups" = " " ] && exit 0
+  mark
+  if [ "$groups" = " " ] && [ "$marked" = " " ]; then
+    quiet=$((quiet + 1))
+    [ "$quiet" -ge 3 ] && exit 0
+  else
+    quiet=0
+  fi
   sleep 0.05
   i=$((i + 1))
 done
 for g in $groups; do kill -s KILL -- "-$g" 2>/dev/null; done
+for p in $marked; do kill -s KILL -- "$p" 2>/dev/null; done
 exit 0
 `
 
@@ -81,9 +112,25 @@ export const WATCHDOG_NAME = "effect-process-watchdog"
 
 const SCRIPT_VARIABLE = "EFFECT_PROCESS_WATCHDOG_SCRIPT"
 
+/**
+ * The environment variable that carries the tokens of the reapers a process is known to (separated by ":").
+ *
+ * @internal
+ */
+export const TOKEN_VARIABLE = "EFFECT_PROCESS_REAPER"
+
+/**
+ * A fresh token: unique enough that finding it in an environment means the process descends from this parent.
+ *
+ * @internal
+ */
+export const newToken = (): string => `ep${Crypto.randomBytes(12).toString("hex")}`
+
 /** @internal */
 export interface Watchdog {
   readonly pid: number
+  /** What the children carry in `EFFECT_PROCESS_REAPER`. */
+  readonly token: string
   readonly send: (line: string) => void
   readonly stop: Effect.Effect<void>
 }
@@ -93,8 +140,15 @@ export const startWatchdog = (shell: string, grace: Duration.Duration): Effect.E
   Effect.try({
     try: () => {
       const ticks = Math.max(1, Math.ceil(Duration.toMillis(grace) / TICK_MILLIS))
+      const token = newToken()
       // The script travels in the environment so that `ps` shows a short command line.
-      const child = ChildProcess.spawn(shell, ["-c", `eval "$${SCRIPT_VARIABLE}"`, WATCHDOG_NAME, String(ticks)], {
+      const child = ChildProcess.spawn(shell, [
+        "-c",
+        `eval "$${SCRIPT_VARIABLE}"`,
+        WATCHDOG_NAME,
+        String(ticks),
+        token
+      ], {
         env: { ...process.env, [SCRIPT_VARIABLE]: WATCHDOG_SCRIPT },
         stdio: ["pipe", "ignore", "ignore"],
         detached: true,
@@ -123,6 +177,7 @@ export const startWatchdog = (shell: string, grace: Duration.Duration): Effect.E
       })
       return {
         pid,
+        token,
         send: (line) => {
           if (!broken && !stdin.destroyed && !stdin.writableEnded) stdin.write(line)
         },
@@ -151,8 +206,8 @@ export const startWatchdog = (shell: string, grace: Duration.Duration): Effect.E
   })
 
 /**
- * The process-wide watchdog behind `NodeProcess.layer`: started at the first launch (so a program that launches
- * nothing pays nothing), shared by every layer and runtime of this Node process, and never stopped explicitly. When
+ * The process-wide watchdog behind `NodeProcess.layer`: started right before the first launch (so a program that
+ * launches nothing pays nothing, and the first child already carries its token), shared by every layer and runtime of this Node process, and never stopped explicitly. When
  * the process ends, its pipe closes: after a normal end every group has been released and the watchdog just exits;
  * after an abrupt one it terminates what is left. If it cannot be started, launches go on without it.
  *
@@ -161,17 +216,18 @@ export const startWatchdog = (shell: string, grace: Duration.Duration): Effect.E
 export const sharedHooks = (() => {
   let watchdog: Watchdog | undefined
   let failed = false
-  const send = (line: string) => {
+  const started = (): Watchdog | undefined => {
     if (watchdog === undefined && !failed) {
-      const started = Effect.runSyncExit(startWatchdog("/bin/sh", Duration.decode(DEFAULT_GRACE)))
-      if (started._tag === "Success") watchdog = started.value
+      const exit = Effect.runSyncExit(startWatchdog("/bin/sh", Duration.decode(DEFAULT_GRACE)))
+      if (exit._tag === "Success") watchdog = exit.value
       else failed = true
     }
-    watchdog?.send(line)
+    return watchdog
   }
   return {
-    onLaunch: (pgid: number) => send(`+${pgid}\n`),
-    onRelease: (pgid: number) => send(`-${pgid}\n`),
+    token: () => started()?.token,
+    onLaunch: (pgid: number) => started()?.send(`+${pgid}\n`),
+    onRelease: (pgid: number) => watchdog?.send(`-${pgid}\n`),
     /** The pid of the shared watchdog, once started. */
     watchdogPid: () => watchdog?.pid
   }
