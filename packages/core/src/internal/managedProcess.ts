@@ -14,7 +14,6 @@
  */
 import * as Clock from "effect/Clock"
 import type * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -45,6 +44,7 @@ import {
 import type * as Readiness from "../Readiness.js"
 import { argvOf, decodeDuration, hasOwnStdin, normalize, type Normalized } from "./command.js"
 import * as metrics from "./metrics.js"
+import { Once } from "./once.js"
 import { OutputChannel } from "./outputChannel.js"
 import * as reading from "./reading.js"
 import { StderrRelay } from "./stderrRelay.js"
@@ -121,13 +121,13 @@ const decodeTerminate = (
 class Process implements reading.Readable, SpawnListeners {
   spawned!: SpawnedProcess
   exit: ExitStatus | undefined = undefined
-  readonly exited = Deferred.unsafeMake<ExitStatus>(undefined as never)
+  readonly exited = new Once<ExitStatus>()
   readonly stdout: OutputChannel | undefined
   readonly stderr: OutputChannel | undefined
   stdinClosed = false
   released = false
   pipeDeadline: number | undefined = undefined
-  termination: Deferred.Deferred<ManagedProcess.TerminateOutcome> | undefined = undefined
+  termination: Once<Exit.Exit<ManagedProcess.TerminateOutcome>> | undefined = undefined
   readonly relay: StderrRelay | undefined
   readonly metrics: metrics.ProgramMetrics
 
@@ -170,7 +170,7 @@ class Process implements reading.Readable, SpawnListeners {
   }
   readonly onExit = (status: ExitStatus): void => {
     this.exit = status
-    Deferred.unsafeDone(this.exited, Exit.succeed(status))
+    this.exited.set(status)
     // Readers waiting for output also watch for the exit.
     this.stdout?.notify()
     this.stderr?.notify()
@@ -387,7 +387,7 @@ const awaitReady = <A, E, R>(
     command: proc.command,
     matchOutput: (pattern) => reading.matchPattern(proc, pattern, pattern.matcher(), "readiness"),
     // Output written just before the exit may still be in flight: let output probes see it first.
-    failOnExit: Deferred.await(proc.exited).pipe(
+    failOnExit: proc.exited.await().pipe(
       Effect.zipRight(Effect.sleep(PIPE_GRACE)),
       Effect.zipRight(Effect.suspend(() => Effect.fail(exitedBeforeReady())))
     ),
@@ -442,7 +442,7 @@ class Handle<A> implements ManagedProcess.ManagedProcess<A> {
     return Effect.sync(() => this.proc.exit === undefined)
   }
   get awaitExit(): Effect.Effect<ExitStatus> {
-    return Deferred.await(this.proc.exited)
+    return this.proc.exited.await()
   }
   kill(signal?: Signal): Effect.Effect<void, ProcessError | StateError> {
     return kill(this.proc, signal ?? "SIGTERM")
@@ -557,17 +557,17 @@ const closeStdin = (proc: Process): Effect.Effect<void, StateError> =>
  */
 const terminateOnce = (proc: Process, settings: TerminateSettings): Effect.Effect<ManagedProcess.TerminateOutcome> =>
   Effect.suspend(() => {
-    if (proc.termination !== undefined) return Deferred.await(proc.termination)
-    const done = Deferred.unsafeMake<ManagedProcess.TerminateOutcome>(undefined as never)
+    if (proc.termination !== undefined) return Effect.flatten(proc.termination.await())
+    const done = new Once<Exit.Exit<ManagedProcess.TerminateOutcome>>()
     proc.termination = done
-    const policy = Effect.intoDeferred(terminatePolicy(proc, settings), done)
+    const policy = Effect.onExit(terminatePolicy(proc, settings), (exit) => Effect.sync(() => done.set(exit)))
     return Effect.flatMap(nothingInFlight(proc), (idle): Effect.Effect<unknown> =>
       idle
         // The process and its pipes are done: the policy has nothing to wait for and runs here, in one go.
         ? Effect.uninterruptible(policy)
         // The release runs uninterruptibly and a forked fiber inherits that; the policy's own timeouts need to
         // interrupt what they bound, so it runs interruptibly (and nobody else holds its fiber to interrupt it).
-        : Effect.forkDaemon(Effect.interruptible(policy))).pipe(Effect.zipRight(Deferred.await(done)))
+        : Effect.forkDaemon(Effect.interruptible(policy))).pipe(Effect.zipRight(Effect.flatten(done.await())))
   })
 
 /** The leader exited, its pipes ended, and no member of its group is alive. */
@@ -643,7 +643,7 @@ const recordExit = (proc: Process, outcome: ManagedProcess.TerminateOutcome): Ef
 /** Whether, within `limit`, the leader exited and its group became empty. Polls the group at most every 20 ms. */
 const waitUntilGone = (proc: Process, limit: Duration.Duration): Effect.Effect<boolean> =>
   Effect.gen(function*() {
-    yield* Deferred.await(proc.exited)
+    yield* proc.exited.await()
     let delay = 1
     while (yield* proc.spawned.groupAlive) {
       yield* Effect.sleep(Duration.millis(delay))
@@ -704,7 +704,7 @@ export const run = (
       // A child that exits without reading its input is not an error of `run`: its exit code says what happened.
       yield* Effect.forkScoped(Effect.ignore(Effect.zipRight(writeStdin(proc, stdinInput), closeStdin(proc))))
     }
-    const work = Effect.zip(reading.collect(proc, maxBuffer), Deferred.await(proc.exited))
+    const work = Effect.zip(reading.collect(proc, maxBuffer), proc.exited.await())
     const [[stdout, stderr], exit] = yield* limit === undefined ? work : work.pipe(
       Effect.timeoutFail({ duration: limit, onTimeout: () => reading.timeoutError(proc, "Run", limit) })
     )

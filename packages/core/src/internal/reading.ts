@@ -15,7 +15,6 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
-import type * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -27,6 +26,7 @@ import type * as OutputPattern from "../OutputPattern.js"
 import { ProcessError, type StateError, TimeoutError } from "../ProcessError.js"
 import type { ExitStatus } from "../ProcessSpawner.js"
 import { decodeDuration } from "./command.js"
+import type { Once } from "./once.js"
 import { awaitAnyChange, LINE_TOO_LONG, type OutputChannel } from "./outputChannel.js"
 import * as pattern_ from "./outputPattern.js"
 import { Utf8Decoder } from "./utf8.js"
@@ -58,7 +58,7 @@ export interface Readable {
   readonly stderr: OutputChannel | undefined
   /** The exit status, once the leader's exit was noticed. */
   readonly exit: ExitStatus | undefined
-  readonly exited: Deferred.Deferred<ExitStatus>
+  readonly exited: Once<ExitStatus>
   /** The scope was closed: reads are refused, waiting readers end. */
   readonly released: boolean
   /** When readers stop waiting for the pipes to end: `PIPE_GRACE` after the leader's exit was first noticed. */
@@ -444,29 +444,7 @@ const matchOutputLoop = <A>(
 const awaitExitBriefly = (proc: Readable): Effect.Effect<void> =>
   proc.exit !== undefined || proc.released
     ? Effect.void
-    : Effect.asVoid(Effect.timeoutOption(
-      Effect.async<void>((resume) => {
-        // Deferred.await would do; a callback on the exit keeps this import-light path free of another fiber.
-        let done = false
-        const check = () => {
-          if (!done && proc.exit !== undefined) {
-            done = true
-            resume(Effect.void)
-          }
-        }
-        const channels = [proc.stdout, proc.stderr].filter((channel) => channel !== undefined)
-        const wake = () => {
-          check()
-          if (!done) { for (const channel of channels) channel.addWaiter(wake) }
-        }
-        for (const channel of channels) channel.addWaiter(wake)
-        return Effect.sync(() => {
-          done = true
-          for (const channel of channels) channel.removeWaiter(wake)
-        })
-      }),
-      PIPE_GRACE
-    ))
+    : Effect.asVoid(Effect.timeoutOption(proc.exited.await(), PIPE_GRACE))
 
 // -----------------------------------------------------------------------------------------------------------------
 // Collecting (run)
