@@ -6,8 +6,10 @@
  * every process group is terminated by its release. When the parent dies without closing its scopes, nothing in
  * the parent can act: the children, each in its own session, would run on. The reaper is a small watchdog process
  * (a `/bin/sh`) that is told about every process group launched and released, and notices the parent's death when
- * its stdin pipe reaches end-of-file. It then sends SIGTERM to every group left, waits up to the grace for them to
- * be gone, sends SIGKILL to what is left, and exits.
+ * its stdin pipe reaches end-of-file. It then sends SIGTERM to every group left and to every process that carries
+ * its token in the environment variable `EFFECT_PROCESS_REAPER` (every child and its descendants inherit it, which
+ * finds a child forked in the instant before the parent died and descendants that left their group), waits up to
+ * the grace for them to be gone, sends SIGKILL to what is left, and exits.
  *
  * It is on by default: `NodeProcess.layer` reports to one process-wide watchdog, started at the first launch (a
  * program that launches nothing pays nothing), shared by every layer of the Node process, exiting with it; its
@@ -21,9 +23,10 @@
  * The watchdog runs in its own session, so a signal to the parent's whole process group (Ctrl-C in a terminal,
  * `kill -9 -- -pgid`) does not take it down with the parent.
  *
- * Limits: descendants that leave the process group (`setsid`, daemons) are not reached; a process group id that is
- * released and reused by an unrelated group in the instant before the watchdog is told could be signalled; Linux and
- * other POSIX systems only (Windows has no process groups of this kind; use job objects there).
+ * Limits: a descendant that left the process group and cleared its environment is not reached; a process group id
+ * that is released and reused by an unrelated group in the instant before the watchdog is told could be signalled;
+ * the token is looked for in `/proc` (Linux); Linux and other POSIX systems only (Windows has no process groups of
+ * this kind; use job objects there).
  *
  * @since 0.1.0
  */

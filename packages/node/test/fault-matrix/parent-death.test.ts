@@ -203,6 +203,22 @@ describe("fault matrix: the parent dies or is stopped", () => {
       })
     ))
 
+  it.live("SIGKILL to the parent: a descendant that left its group (setsid) is reaped by the token it inherited", () =>
+    scenario((dir, marker) =>
+      Effect.gen(function*() {
+        const file = path.join(dir, "term-0")
+        const parent = yield* startParent("parent.mjs", {
+          children: [{ argv: nodeFixture("leave-group.js", file), ready: "ready" }],
+          fault: "wait"
+        }, marker)
+        yield* signalParent(parent, "SIGKILL")
+        yield* awaitParentExit(parent)
+        // Group signals cannot reach the descendant; its EFFECT_PROCESS_REAPER token leads the watchdog to it.
+        yield* expectGone(parent.report.children, parent.report.children, "2 seconds", [marker])
+        expect(readFileIfExists(file), "the descendant's TERM handler").toBe("got TERM\n")
+      })
+    ))
+
   it.live("limit: SIGKILL to the parent without any reaper leaves the children running (why the reaper exists)", () =>
     scenario((dir, marker) =>
       Effect.gen(function*() {
