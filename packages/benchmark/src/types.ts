@@ -4,15 +4,29 @@ export const SCENARIOS = [
   "spawnSequential",
   "spawnConcurrent",
   "throughput",
+  "lines",
   "readyLine",
+  "readyViaLines",
   "stopTermIgnoring",
   "grandchildren",
   "collect",
-  "unread"
+  "unread",
+  "stderrRelay",
+  "idleHeap"
 ] as const
 export type ScenarioId = typeof SCENARIOS[number]
 
-export const DRIVERS = ["raw", "execa", "tinyexec", "command", "library", "libraryNoReaper", "shell"] as const
+export const DRIVERS = [
+  "raw",
+  "rawEffect",
+  "execa",
+  "tinyexec",
+  "command",
+  "library",
+  "libraryNoReaper",
+  "libraryNoRelay",
+  "shell"
+] as const
 export type DriverId = typeof DRIVERS[number]
 
 export interface Params {
@@ -27,6 +41,10 @@ export interface Params {
   /** An untimed run of this size warms up the throughput and collect paths (JIT) before the timed one. */
   readonly warmupBytes: number
   readonly noiseLines: number
+  /** Lines the child of the lines scenario writes (each driver counts them through its line API). */
+  readonly lineCount: number
+  /** An untimed run of this many lines warms up the line path first. */
+  readonly warmupLines: number
   /** Measurements of the ready line per worker (the worker reports their median). */
   readonly readyIterations: number
   readonly termCount: number
@@ -43,6 +61,14 @@ export interface Params {
   readonly unreadBoundMs: number
   /** A child whose written byte count does not move for this long is blocked. */
   readonly stallMs: number
+  /** Lines the child of the stderrRelay scenario writes to stderr. */
+  readonly stderrLines: number
+  /** An untimed run of this many stderr lines warms up the relay first. */
+  readonly warmupStderrLines: number
+  /** A stderr child still running after this long is reported as too slow (and killed). */
+  readonly stderrBoundMs: number
+  /** Idle processes the idleHeap scenario keeps at once. */
+  readonly idleCount: number
 }
 
 export interface Measurement {
@@ -96,10 +122,21 @@ export interface Driver {
   readonly startTermIgnoring: (argv: ReadonlyArray<string>, count: number, graceMs: number) => Promise<Started>
   /** Starts one child (which starts grandchildren); `stop` is the driver's normal stop. */
   readonly startOne: (argv: ReadonlyArray<string>) => Promise<Started>
+  /** Runs argv to completion counting its stdout lines through the driver's line API; returns the count. */
+  readonly lines: (argv: ReadonlyArray<string>) => Promise<number>
+  /** Like `readyLine`, but READY is found through the driver's line API. */
+  readonly readyViaLines: (argv: ReadonlyArray<string>) => Promise<number>
   /** Runs argv to completion collecting stdout as a string; returns its length. */
   readonly collect: (argv: ReadonlyArray<string>) => Promise<number>
   /** Starts argv and waits for it the driver's normal way without reading its output. */
   readonly startUnread: (argv: ReadonlyArray<string>) => Promise<StartedUnread>
+  /**
+   * Starts argv (which floods stderr) the driver's normal way, stderr drained or relayed as the driver does; `done`
+   * settles once the driver saw the child exit. Only the drivers of the stderrRelay scenario have it.
+   */
+  readonly startStderrFlood?: ((argv: ReadonlyArray<string>) => Promise<StartedUnread>) | undefined
+  /** Starts `count` idle children with the driver's default pipes and keeps them; `stop` is the driver's normal stop. */
+  readonly startIdle: (argv: ReadonlyArray<string>, count: number) => Promise<Started>
 }
 
 /** The shell baselines: no Node driver at all. */

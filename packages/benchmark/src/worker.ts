@@ -3,6 +3,7 @@
  * process so that its peak RSS is its own. Sends a `WorkerResult` over IPC (or prints it without IPC, for profiling
  * by hand with `node --cpu-prof`), after killing whatever the scenario left alive.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks"
 import {
   commandLine,
   isLive,
@@ -25,11 +26,21 @@ export const argvs = {
     "-c",
     `yes "noise: the quick brown fox jumps over the lazy dog" | head -n ${lines}; echo READY; exec sleep 1000`
   ],
+  lines: (lines: number) => ["sh", "-c", `yes "noise: the quick brown fox jumps over the lazy dog" | head -n ${lines}`],
+  stderrFlood: (lines: number) => ["sh", "-c", `yes "stderr noise line" | head -n ${lines} >&2`],
+  idle: ["sleep", "1000"],
   termIgnoring: ["sh", "-c", "trap '' TERM; exec sleep 1000"],
   grandchildren: ["sh", "-c", "sleep 1000 & sleep 1000 & wait"]
 }
 
 const MiB = 1024 * 1024
+
+/** The interval of the event-loop delay monitor of the stderrRelay scenario; the lag reported is what exceeds it. */
+export const LAG_RESOLUTION_MS = 10
+/** Idle processes launched and stopped before the idleHeap measurement (what a first launch allocates once). */
+const IDLE_WARMUP = 5
+/** How long stopping the idle processes may take before it is reported as hanging. */
+const IDLE_STOP_BOUND_MS = 10_000
 
 export const median = (values: ReadonlyArray<number>): number => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -68,6 +79,8 @@ const loadDriver = async (id: DriverId): Promise<Driver> => {
   switch (id) {
     case "raw":
       return (await import("./drivers/raw.js")).driver
+    case "rawEffect":
+      return (await import("./drivers/rawEffect.js")).driver
     case "execa":
       return (await import("./drivers/execa.js")).driver
     case "tinyexec":
@@ -78,6 +91,8 @@ const loadDriver = async (id: DriverId): Promise<Driver> => {
       return (await import("./drivers/library.js")).driver
     case "libraryNoReaper":
       return (await import("./drivers/library.js")).driverWithoutReaper
+    case "libraryNoRelay":
+      return (await import("./drivers/library.js")).driverWithoutRelay
     case "shell":
       throw new Error("the shell baselines have no driver")
   }
@@ -97,6 +112,29 @@ const runShell = async (scenario: ScenarioId, params: Params): Promise<Measureme
     default:
       throw new Error(`no shell baseline for ${scenario}`)
   }
+}
+
+/** The median of `readyIterations` times to READY. */
+const readySamples = async (
+  ready: (argv: ReadonlyArray<string>) => Promise<number>,
+  params: Params
+): Promise<Measurement> => {
+  const samples: Array<number> = []
+  for (let i = 0; i < params.readyIterations; i++) {
+    samples.push(await ready(argvs.ready(params.noiseLines)))
+    // The previous child must be gone before the next one is timed.
+    await waitUntil(() => taggedPids(tag).every(isWatchdog), 2000)
+  }
+  return { metrics: { ms: median(samples) } }
+}
+
+/** A full garbage collection, finalizers included (the worker runs with --expose-gc for the idleHeap scenario). */
+const collectGarbage = async (): Promise<void> => {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined) throw new Error("the idleHeap scenario needs node --expose-gc")
+  gc()
+  await sleep(10)
+  gc()
 }
 
 const scenarios: Record<ScenarioId, (driver: Driver, params: Params) => Promise<Measurement>> = {
@@ -129,15 +167,17 @@ const scenarios: Record<ScenarioId, (driver: Driver, params: Params) => Promise<
     if (bytes !== params.throughputBytes) throw new Error(`counted ${bytes} bytes, expected ${params.throughputBytes}`)
     return { metrics: { mibPerSecond: bytes / MiB / (ms / 1000), ms } }
   },
-  readyLine: async (driver, params) => {
-    const samples: Array<number> = []
-    for (let i = 0; i < params.readyIterations; i++) {
-      samples.push(await driver.readyLine(argvs.ready(params.noiseLines)))
-      // The previous child must be gone before the next one is timed.
-      await waitUntil(() => taggedPids(tag).every(isWatchdog), 2000)
-    }
-    return { metrics: { ms: median(samples) } }
+  lines: async (driver, params) => {
+    await driver.lines(argvs.lines(params.warmupLines))
+    markStart()
+    const start = performance.now()
+    const count = await driver.lines(argvs.lines(params.lineCount))
+    const ms = performance.now() - start
+    if (count !== params.lineCount) throw new Error(`counted ${count} lines, expected ${params.lineCount}`)
+    return { metrics: { ms } }
   },
+  readyLine: (driver, params) => readySamples(driver.readyLine, params),
+  readyViaLines: (driver, params) => readySamples(driver.readyViaLines, params),
   stopTermIgnoring: async (driver, params) => {
     const started = await driver.startTermIgnoring(argvs.termIgnoring, params.termCount, params.graceMs)
     // Only once every child ignores SIGTERM (it exec'd sleep after the trap) is the stop timed.
@@ -232,6 +272,62 @@ const scenarios: Record<ScenarioId, (driver: Driver, params: Params) => Promise<
       metrics: exitMs === undefined || verdict !== undefined ? {} : { exitMs },
       outcome
     }
+  },
+  stderrRelay: async (driver, params) => {
+    const flood = driver.startStderrFlood
+    if (flood === undefined) throw new Error("the driver has no stderrRelay scenario")
+    const warm = await flood(argvs.stderrFlood(params.warmupStderrLines))
+    await warm.done
+    await warm.stop?.()
+    markStart()
+    // Records the interval between two runs of a 10 ms timer: the lag is how much the largest exceeded 10 ms.
+    const histogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS })
+    histogram.enable()
+    const start = performance.now()
+    const started = await flood(argvs.stderrFlood(params.stderrLines))
+    const result = await within(started.done, params.stderrBoundMs)
+    const exitMs = performance.now() - start
+    // The monitor records an interval when its timer runs: let it run once after a stall that ended with the exit.
+    await sleep(LAG_RESOLUTION_MS + 1)
+    histogram.disable()
+    const lagMs = Math.max(0, histogram.max / 1e6 - LAG_RESOLUTION_MS)
+    if (!result.done) {
+      killQuietly(started.pid)
+      await within(started.done, 5000)
+      if (started.stop !== undefined) await within(started.stop(), 5000)
+      return { metrics: { lagMs }, outcome: `too slow (> ${params.stderrBoundMs} ms)` }
+    }
+    const stopStart = performance.now()
+    if (started.stop !== undefined) await within(started.stop(), 5000)
+    return { metrics: { exitMs, lagMs, stopMs: performance.now() - stopStart }, outcome: result.value }
+  },
+  idleHeap: async (driver, params) => {
+    const allSleeping = (pids: ReadonlyArray<number>) => pids.every((pid) => readStat(pid)?.comm === "sleep")
+    // What the first launches allocate once (lazy modules, JIT code, caches) is not a cost per process.
+    const warm = await driver.startIdle(argvs.idle, Math.min(IDLE_WARMUP, params.idleCount))
+    await waitUntil(() => allSleeping(warm.pids), 10_000)
+    await warm.stop()
+    await waitUntil(() => warm.pids.every((pid) => !isLive(pid)), 2000)
+    await sleep(50)
+    await collectGarbage()
+    markStart()
+    const before = process.memoryUsage().heapUsed
+    const started = await driver.startIdle(argvs.idle, params.idleCount)
+    if (!(await waitUntil(() => allSleeping(started.pids), 10_000))) throw new Error("the idle children did not start")
+    await sleep(100) // whatever the driver sets up for each process once it runs
+    await collectGarbage()
+    const after = process.memoryUsage().heapUsed
+    const stopStart = performance.now()
+    const stopping = started.stop()
+    const result = await within(stopping, IDLE_STOP_BOUND_MS)
+    const stopMs = performance.now() - stopStart
+    const heapPerProcess = (after - before) / params.idleCount
+    if (!result.done) {
+      for (const pid of started.pids) killQuietly(pid)
+      await within(stopping.catch(() => undefined), 5000)
+      return { metrics: { heapPerProcess }, outcome: `stop hangs (> ${IDLE_STOP_BOUND_MS} ms)` }
+    }
+    return { metrics: { heapPerProcess, stopMs } }
   }
 }
 

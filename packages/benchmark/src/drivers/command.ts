@@ -4,6 +4,7 @@ import * as Command from "@effect/platform/Command"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { Driver } from "../types.js"
@@ -51,6 +52,19 @@ export const driver: Driver = {
       if (elapsed === undefined) return yield* Effect.die(new Error("no READY line"))
       return elapsed
     })),
+  lines: (argv) => run(Stream.runCount(Command.streamLines(make(argv)))),
+  readyViaLines: (argv) =>
+    run(Effect.gen(function*() {
+      const start = performance.now()
+      // Leaving the stream early closes its scope, which stops the child.
+      const elapsed = yield* Command.streamLines(make(argv)).pipe(
+        Stream.find((line) => line === "READY"),
+        Stream.map(() => performance.now() - start),
+        Stream.runHead
+      )
+      if (Option.isNone(elapsed)) return yield* Effect.die(new Error("no READY line"))
+      return elapsed.value
+    })),
   startTermIgnoring: async (argv, count) => {
     // Command has no grace option: the release sends SIGTERM to the group and waits for the exit.
     const { pids, stop } = await startInScope(argv, count)
@@ -68,5 +82,9 @@ export const driver: Driver = {
       (error) => `failed: ${String(error).split("\n")[0]}`
     )
     return { pid: pids[0]!, done, stop }
+  },
+  startIdle: async (argv, count) => {
+    const { pids, stop } = await startInScope(argv, count)
+    return { pids, stop }
   }
 }

@@ -14,6 +14,29 @@ const settle = (promise: PromiseLike<unknown>): Promise<string> =>
     describeError
   )
 
+/** READY through the lines the subprocess iterates (the readyLine and readyViaLines scenarios are the same here). */
+const readyThroughLines = async (argv: ReadonlyArray<string>): Promise<number> => {
+  const start = performance.now()
+  const subprocess = execa(argv[0]!, argv.slice(1))
+  let elapsed: number | undefined
+  try {
+    // Leaving the loop waits for the subprocess, so it is killed first.
+    for await (const line of subprocess) {
+      if (line === "READY") {
+        elapsed = performance.now() - start
+        subprocess.kill()
+        break
+      }
+    }
+  } catch (error) {
+    // The iteration may rethrow the kill ("was killed with SIGTERM"): expected once READY was seen.
+    if (elapsed === undefined) throw error
+  }
+  await settle(subprocess)
+  if (elapsed === undefined) throw new Error("no READY line")
+  return elapsed
+}
+
 export const driver: Driver = {
   spawnSequential: async (count) => {
     const latencies: Array<number> = []
@@ -32,26 +55,13 @@ export const driver: Driver = {
     await subprocess
     return bytes
   },
-  readyLine: async (argv) => {
-    const start = performance.now()
-    const subprocess = execa(argv[0]!, argv.slice(1))
-    let elapsed: number | undefined
-    try {
-      // Leaving the loop waits for the subprocess, so it is killed first.
-      for await (const line of subprocess) {
-        if (line === "READY") {
-          elapsed = performance.now() - start
-          subprocess.kill()
-          break
-        }
-      }
-    } catch (error) {
-      // The iteration may rethrow the kill ("was killed with SIGTERM"): expected once READY was seen.
-      if (elapsed === undefined) throw error
-    }
-    await settle(subprocess)
-    if (elapsed === undefined) throw new Error("no READY line")
-    return elapsed
+  readyLine: (argv) => readyThroughLines(argv),
+  readyViaLines: (argv) => readyThroughLines(argv),
+  lines: async (argv) => {
+    let count = 0
+    // The iteration waits for the subprocess to end and throws if it fails.
+    for await (const _line of execa(argv[0]!, argv.slice(1))) count++
+    return count
   },
   startTermIgnoring: async (argv, count, graceMs) => {
     const subprocesses = Array.from(
@@ -86,5 +96,16 @@ export const driver: Driver = {
   startUnread: async (argv) => {
     const subprocess = execa(argv[0]!, argv.slice(1))
     return { pid: subprocess.pid!, done: settle(subprocess) }
+  },
+  startIdle: async (argv, count) => {
+    const subprocesses = Array.from({ length: count }, () => execa(argv[0]!, argv.slice(1)))
+    const results = subprocesses.map(settle)
+    return {
+      pids: subprocesses.map((subprocess) => subprocess.pid!),
+      stop: () => {
+        for (const subprocess of subprocesses) subprocess.kill()
+        return Promise.all(results)
+      }
+    }
   }
 }

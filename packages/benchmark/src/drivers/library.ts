@@ -5,6 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { Driver } from "../types.js"
@@ -15,7 +16,8 @@ type R = NodeProcess.Services
 const TRUE = ["/bin/true"]
 const READY = OutputPattern.regex(/^READY$/)
 
-const makeDriver = (layer: Layer.Layer<R>): Driver => {
+/** `floodOptions`: the options of the process of the stderrRelay scenario (the default relay, or none). */
+const makeDriver = (layer: Layer.Layer<R>, floodOptions?: ManagedProcess.Options): Driver => {
   const runtime = ManagedRuntime.make(layer)
   const run = <A, E>(effect: Effect.Effect<A, E, R>): Promise<A> => runtime.runPromise(effect)
 
@@ -58,6 +60,25 @@ const makeDriver = (layer: Layer.Layer<R>): Driver => {
         yield* proc.waitForOutput(READY)
         return performance.now() - start
       }))),
+    lines: (argv) =>
+      run(Effect.scoped(Effect.gen(function*() {
+        const proc = yield* ManagedProcess.make(argv)
+        const count = yield* Stream.runCount(proc.lines)
+        yield* proc.awaitExit
+        return count
+      }))),
+    readyViaLines: (argv) =>
+      run(Effect.scoped(Effect.gen(function*() {
+        const start = performance.now()
+        const proc = yield* ManagedProcess.make(argv)
+        const elapsed = yield* proc.lines.pipe(
+          Stream.find((line) => line === "READY"),
+          Stream.map(() => performance.now() - start),
+          Stream.runHead
+        )
+        if (Option.isNone(elapsed)) return yield* Effect.die(new Error("no READY line"))
+        return elapsed.value
+      }))),
     startTermIgnoring: async (argv, count, graceMs) => {
       const { pids, stop } = await startInScope(argv, count, { terminate: { timeout: `${graceMs} millis` } })
       return { pids, stop }
@@ -73,6 +94,17 @@ const makeDriver = (layer: Layer.Layer<R>): Driver => {
         (exit) => exit.signal !== undefined ? `killed by ${exit.signal}` : `exited ${exit.exitCode}`
       )
       return { pid: pids[0]!, done, stop }
+    },
+    startStderrFlood: async (argv) => {
+      const { pids, processes, stop } = await startInScope(argv, 1, floodOptions)
+      const done = run(processes[0]!.awaitExit).then(
+        (exit) => exit.signal !== undefined ? `killed by ${exit.signal}` : `exited ${exit.exitCode}`
+      )
+      return { pid: pids[0]!, done, stop }
+    },
+    startIdle: async (argv, count) => {
+      const { pids, stop } = await startInScope(argv, count)
+      return { pids, stop }
     }
   }
 }
@@ -81,3 +113,6 @@ export const driver: Driver = makeDriver(NodeProcess.layer)
 
 /** The same, without the parent-death watchdog: the difference is the watchdog's cost on launches. */
 export const driverWithoutReaper: Driver = makeDriver(NodeProcess.layerWithoutReaper)
+
+/** The same with `relayStderr: false` (the stderrRelay scenario only): what the default relay costs. */
+export const driverWithoutRelay: Driver = makeDriver(NodeProcess.layer, { relayStderr: false })

@@ -1,5 +1,7 @@
 /** The baseline: `node:child_process` used the way its documentation shows, with a hand-written grace. */
 import * as ChildProcess from "node:child_process"
+import { once } from "node:events"
+import * as Readline from "node:readline"
 import type { Driver } from "../types.js"
 import { pool } from "./shared.js"
 
@@ -93,6 +95,35 @@ export const driver: Driver = {
       }
     }
   },
+  lines: async (argv) => {
+    const child = launch(argv)
+    // 'line' events: the readline docs call them faster than `for await` over the interface.
+    const lines = Readline.createInterface({ input: child.stdout! })
+    let count = 0
+    lines.on("line", () => {
+      count++
+    })
+    await Promise.all([once(lines, "close"), closed(child)])
+    return count
+  },
+  readyViaLines: async (argv) => {
+    const start = performance.now()
+    const child = launch(argv)
+    const lines = Readline.createInterface({ input: child.stdout! })
+    const elapsed = await new Promise<number>((resolve, reject) => {
+      lines.on("line", (line) => {
+        if (line === "READY") {
+          resolve(performance.now() - start)
+          lines.close()
+        }
+      })
+      child.once("error", reject)
+      child.once("exit", () => reject(new Error("exited before READY")))
+    })
+    child.kill()
+    await exited(child)
+    return elapsed
+  },
   collect: async (argv) => {
     const child = launch(argv)
     let out = ""
@@ -106,5 +137,21 @@ export const driver: Driver = {
   startUnread: async (argv) => {
     const child = launch(argv)
     return { pid: child.pid!, done: exited(child) }
+  },
+  startStderrFlood: async (argv) => {
+    const child = launch(argv)
+    child.stderr!.on("data", () => {})
+    return { pid: child.pid!, done: exited(child) }
+  },
+  startIdle: async (argv, count) => {
+    const children = Array.from({ length: count }, () => launch(argv))
+    return {
+      pids: children.map((child) => child.pid!),
+      stop: () =>
+        Promise.all(children.map((child) => {
+          child.kill()
+          return exited(child)
+        }))
+    }
   }
 }

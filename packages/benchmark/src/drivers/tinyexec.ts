@@ -19,6 +19,23 @@ const exited = (proc: Proc): Promise<unknown> => {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, "exit")
 }
 
+/** READY through the lines the process iterates (the readyLine and readyViaLines scenarios are the same here). */
+const readyThroughLines = async (argv: ReadonlyArray<string>): Promise<number> => {
+  const start = performance.now()
+  const proc = x(argv[0]!, argv.slice(1))
+  let elapsed: number | undefined
+  for await (const line of proc) {
+    if (line === "READY") {
+      elapsed = performance.now() - start
+      break
+    }
+  }
+  proc.kill()
+  await exited(proc)
+  if (elapsed === undefined) throw new Error("no READY line")
+  return elapsed
+}
+
 export const driver: Driver = {
   spawnSequential: async (count) => {
     const latencies: Array<number> = []
@@ -40,20 +57,13 @@ export const driver: Driver = {
     await once(child, "close")
     return bytes
   },
-  readyLine: async (argv) => {
-    const start = performance.now()
-    const proc = x(argv[0]!, argv.slice(1))
-    let elapsed: number | undefined
-    for await (const line of proc) {
-      if (line === "READY") {
-        elapsed = performance.now() - start
-        break
-      }
-    }
-    proc.kill()
-    await exited(proc)
-    if (elapsed === undefined) throw new Error("no READY line")
-    return elapsed
+  readyLine: (argv) => readyThroughLines(argv),
+  readyViaLines: (argv) => readyThroughLines(argv),
+  lines: async (argv) => {
+    let count = 0
+    // The iteration ends once the process closed.
+    for await (const _line of x(argv[0]!, argv.slice(1))) count++
+    return count
   },
   startTermIgnoring: async (argv, count, graceMs) => {
     const procs = Array.from({ length: count }, () => x(argv[0]!, argv.slice(1)))
@@ -86,5 +96,16 @@ export const driver: Driver = {
   startUnread: async (argv) => {
     const proc = x(argv[0]!, argv.slice(1))
     return { pid: proc.pid!, done: settle(proc) }
+  },
+  startIdle: async (argv, count) => {
+    const procs = Array.from({ length: count }, () => x(argv[0]!, argv.slice(1)))
+    const results = procs.map(settle)
+    return {
+      pids: procs.map((proc) => proc.pid!),
+      stop: () => {
+        for (const proc of procs) proc.kill()
+        return Promise.all(results)
+      }
+    }
   }
 }
