@@ -5,9 +5,11 @@
  * - On the data path (the pipe listener) a chunk is decoded and split into lines and the lines are queued, up to
  *   `MAX_BACKLOG`. While the queue is full, a chunk's lines are only counted (a search for newlines, no decoding)
  *   and dropped.
- * - Lines are logged off the data path, in batches run from their own turn of the event loop: each batch stops
- *   after `BATCH_BUDGET_MS`, and the relay then waits three times as long as the batch took, so that logging takes
- *   at most a quarter of the event loop's time and the pipes keep being drained however slow the logger is.
+ * - Lines are logged off the data path, in batches run from their own turn of the event loop, and only once the
+ *   pipe has been quiet for `QUIET_MS` (or a line has waited `MAX_DELAY_MS`): a child that floods stderr is not
+ *   stopped by logging while it writes. Each batch stops after `BATCH_BUDGET_MS`, and the relay then waits three
+ *   times as long as the batch took, so that logging takes at most a quarter of the event loop's time and the pipes
+ *   keep being drained however slow the logger is.
  * - Dropped lines are reported with their count ("N stderr lines not relayed") once the queue drains, at the
  *   release, or at least every `REPORT_EVERY_MS` while dropping goes on.
  *
@@ -22,7 +24,9 @@ import { Utf8Decoder } from "./utf8.js"
 
 const MAX_RELAY_LINE = 64 * 1024
 const MAX_BACKLOG = 1000
-const BATCH_BUDGET_MS = 2
+const BATCH_BUDGET_MS = 1
+const QUIET_MS = 3
+const MAX_DELAY_MS = 50
 const REPORT_EVERY_MS = 5000
 
 const now: () => number = typeof performance === "object" && typeof performance.now === "function"
@@ -50,6 +54,9 @@ export class StderrRelay {
   private lastReport = now()
   private scheduled = false
   private resumeAt = 0
+  /** When the last chunk arrived, and when the oldest line still queued was queued. */
+  private lastChunkAt = 0
+  private waitingSince: number | undefined = undefined
   annotations: Record<string, unknown> = {}
 
   constructor(readonly level: LogLevel.LogLevel, private readonly runtime: Runtime.Runtime<never>) {}
@@ -59,6 +66,7 @@ export class StderrRelay {
   }
 
   push(chunk: Uint8Array): void {
+    this.lastChunkAt = now()
     if (this.backlog >= MAX_BACKLOG) this.dropChunk(chunk)
     else this.splitChunk(this.decoder.decode(chunk))
     this.schedule()
@@ -123,7 +131,10 @@ export class StderrRelay {
 
   private enqueue(line: string): void {
     if (this.backlog >= MAX_BACKLOG) this.dropped++
-    else this.queue.push(line)
+    else {
+      this.waitingSince ??= now()
+      this.queue.push(line)
+    }
   }
 
   /** The end of stderr: the last line, if it had no newline. */
@@ -138,17 +149,26 @@ export class StderrRelay {
   private schedule(): void {
     if (this.scheduled || (this.backlog === 0 && this.dropped === 0)) return
     this.scheduled = true
-    const wait = this.resumeAt - now()
-    if (wait > 1) setTimeout(this.run, wait)
+    const at = now()
+    // Not before the pacing allows, and not while the pipe is busy, unless a line has waited too long.
+    const quietAt = Math.min(this.lastChunkAt + QUIET_MS, (this.waitingSince ?? at) + MAX_DELAY_MS)
+    const wait = Math.max(this.resumeAt, quietAt) - at
+    if (wait >= 1) setTimeout(this.run, wait)
     else nextTurn(this.run)
   }
 
   private readonly run = (): void => {
     this.scheduled = false
     const started = now()
+    if (started - this.lastChunkAt < QUIET_MS && started - (this.waitingSince ?? started) < MAX_DELAY_MS) {
+      // More arrived meanwhile: wait for the pipe to be quiet.
+      this.schedule()
+      return
+    }
     Runtime.runSync(this.runtime)(this.logBatch(started + BATCH_BUDGET_MS))
     const finished = now()
     this.resumeAt = finished + 3 * (finished - started)
+    this.waitingSince = this.backlog === 0 ? undefined : finished
     this.schedule()
   }
 
@@ -185,6 +205,7 @@ export class StderrRelay {
     const rest = this.queue.slice(this.head)
     this.queue = []
     this.head = 0
+    this.waitingSince = undefined
     return Effect.zipRight(
       Effect.forEach(rest, (line) => Effect.logWithLevel(this.level, line), { discard: true }),
       this.reportDrops(true)

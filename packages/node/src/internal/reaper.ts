@@ -105,8 +105,8 @@ export const make = (options: ReaperOptions = {}): Effect.Effect<NodeReaper.Reap
     const base = watchdog._tag === "Some"
       ? nodeSpawner.makeSpawner({
         token: () => watchdog.value.token,
-        onLaunch: (pgid) => watchdog.value.send(`+${pgid}\n`),
-        onRelease: (pgid) => watchdog.value.send(`-${pgid}\n`)
+        onLaunch: (pgid) => watchdog.value.launched(pgid),
+        onRelease: (pgid) => watchdog.value.released(pgid)
       })
       : nodeSpawner.makeSpawner()
     const spawner: ProcessSpawner.ProcessSpawnerService = options.pdeathsig === true
