@@ -13,21 +13,22 @@
  * bound, so the release never hangs; nothing in them fails, so the release never fails.
  */
 import * as Clock from "effect/Clock"
-import type * as Context from "effect/Context"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
-import * as FiberRefs from "effect/FiberRefs"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
-import type * as Runtime from "effect/Runtime"
+import * as Runtime from "effect/Runtime"
 import type * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -45,8 +46,9 @@ import type * as Readiness from "../Readiness.js"
 import { argvOf, decodeDuration, hasOwnStdin, normalize, type Normalized } from "./command.js"
 import * as metrics from "./metrics.js"
 import { Once } from "./once.js"
-import { OutputChannel } from "./outputChannel.js"
+import { awaitAnyChange, OutputChannel } from "./outputChannel.js"
 import * as reading from "./reading.js"
+import { nextTurn } from "./scheduling.js"
 import { StderrRelay } from "./stderrRelay.js"
 
 /** @internal */
@@ -76,6 +78,25 @@ const logDebug = (message: string, annotations: () => Record<string, unknown>): 
       LogLevel.greaterThanEqual(LogLevel.Debug, minimum)
         ? Effect.annotateLogs(Effect.logDebug(message), annotations())
         : Effect.void
+  )
+
+/** The tracer of a runtime that was given none: it records spans nowhere. */
+const nativeTracer = Effect.runSync(Effect.tracer)
+
+/**
+ * `self` in a span named `name`, unless the tracer is Effect's default one, which reports spans to nobody: a span
+ * costs about 19 KB of allocation (measured), and the launch path makes two per process. With a tracer installed
+ * (OpenTelemetry, a test tracer), every span is there.
+ */
+const traced = <A, E, R>(
+  name: string,
+  attributes: () => Record<string, unknown>,
+  self: (traced: boolean) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.tracerWith((tracer) =>
+    tracer === nativeTracer
+      ? self(false)
+      : Effect.withSpan(self(true), name, { attributes: attributes(), captureStackTrace: false })
   )
 
 /** @internal */
@@ -126,7 +147,9 @@ class Process implements reading.Readable, SpawnListeners {
   readonly stderr: OutputChannel | undefined
   stdinClosed = false
   released = false
-  pipeDeadline: number | undefined = undefined
+  pipesOverdue = false
+  /** The timer that marks the pipes overdue, while one runs. */
+  private pipeTimer: Fiber.RuntimeFiber<void> | undefined = undefined
   termination: Once<Exit.Exit<ManagedProcess.TerminateOutcome>> | undefined = undefined
   readonly relay: StderrRelay | undefined
   readonly metrics: metrics.ProgramMetrics
@@ -134,20 +157,18 @@ class Process implements reading.Readable, SpawnListeners {
   constructor(
     readonly spec: Normalized,
     readonly settings: TerminateSettings,
-    runtime: Runtime.Runtime<never>
+    /** The launching fiber's clock: the pipe timer runs on it (a `TestClock` in tests). */
+    private readonly clock: Clock.Clock,
+    /** The launching fiber as a runtime, when the stderr relay logs through it. */
+    relayRuntime: Runtime.Runtime<never> | undefined
   ) {
     this.metrics = metrics.forProgram(spec.argv)
     this.stdout = spec.request.stdout === "pipe" ? this.channel("stdout") : undefined
     this.stderr = spec.request.stderr === "pipe" ? this.channel("stderr") : undefined
-    const relayLevel = spec.relayStderr
-    if (this.stderr !== undefined && relayLevel !== undefined) {
-      // A level the logger would discard costs nothing: no relay at all.
-      const minimum = FiberRefs.getOrDefault(runtime.fiberRefs, FiberRef.currentMinimumLogLevel)
-      if (LogLevel.greaterThanEqual(relayLevel, minimum)) {
-        const relay = new StderrRelay(relayLevel, runtime)
-        this.relay = relay
-        this.stderr.tap = (chunk) => relay.push(chunk)
-      }
+    if (this.stderr !== undefined && relayRuntime !== undefined && spec.relayStderr !== undefined) {
+      const relay = new StderrRelay(spec.relayStderr, relayRuntime)
+      this.relay = relay
+      this.stderr.tap = (chunk) => relay.push(chunk)
     }
   }
 
@@ -162,18 +183,69 @@ class Process implements reading.Readable, SpawnListeners {
   // --- the listeners of the spawn (the process is its own `SpawnListeners`: no closures per launch) ---
 
   readonly onStdout = (chunk: Uint8Array): void => this.stdout?.push(chunk)
-  readonly onStdoutEnd = (): void => this.stdout?.end()
+  readonly onStdoutEnd = (): void => {
+    this.stdout?.end()
+    this.pipeEnded()
+  }
   readonly onStderr = (chunk: Uint8Array): void => this.stderr?.push(chunk)
   readonly onStderrEnd = (): void => {
     this.relay?.end()
     this.stderr?.end()
+    this.pipeEnded()
   }
   readonly onExit = (status: ExitStatus): void => {
     this.exit = status
     this.exited.set(status)
+    this.startPipeDeadline()
     // Readers waiting for output also watch for the exit.
     this.stdout?.notify()
     this.stderr?.notify()
+  }
+
+  private get pipesEnded(): boolean {
+    return this.stdout?.ended !== false && this.stderr?.ended !== false
+  }
+
+  /**
+   * From now on, the pipes get `PIPE_GRACE` to reach end-of-file; then they are overdue and every waiting reader is
+   * woken to give up. Started when the leader's exit is noticed, or when the release has given up on the group. In
+   * the common case the pipes have ended by then and no timer is started at all.
+   */
+  startPipeDeadline(): void {
+    if (this.pipesOverdue || this.pipeTimer !== undefined || this.pipesEnded || this.deadlinePending) return
+    // The ends usually arrive in the same turn of the event loop as the exit: look again in the next one before
+    // starting a timer (a fiber of its own, with its clock).
+    this.deadlinePending = true
+    nextTurn(() => {
+      this.deadlinePending = false
+      this.startPipeTimer()
+    })
+  }
+
+  private deadlinePending = false
+
+  private startPipeTimer(): void {
+    if (this.pipesOverdue || this.pipeTimer !== undefined || this.pipesEnded) return
+    this.pipeTimer = Runtime.runFork(Runtime.defaultRuntime)(
+      Effect.withClock(Effect.sleep(PIPE_GRACE), this.clock).pipe(
+        Effect.zipRight(Effect.sync(() => {
+          this.pipeTimer = undefined
+          this.pipesOverdue = true
+          this.stdout?.notify()
+          this.stderr?.notify()
+        }))
+      )
+    )
+  }
+
+  /** A pipe ended (or the release closed them): once both have, stop the timer. */
+  pipeEnded(): void {
+    const timer = this.pipeTimer
+    if (timer !== undefined && this.pipesEnded) {
+      // Nothing left to wait for: the timer must not keep the program alive.
+      this.pipeTimer = undefined
+      timer.unsafeInterruptAsFork(FiberId.none)
+    }
   }
 
   get command(): ReadonlyArray<string> {
@@ -301,58 +373,90 @@ const makeRetrying = <A, E, R>(
     )
   })
 
+/** Validates (nothing is started on invalid input), then hands `use` the launch to run. */
+const prepare = <A, E, R>(
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options<any, any, any>,
+  relayDefault: boolean,
+  use: (launching: Effect.Effect<Process, ProcessError>, spec: Normalized) => Effect.Effect<A, E, R>
+): Effect.Effect<A, ProcessError | E, ProcessSpawner | R> => {
+  const decoded = Either.flatMap(
+    normalize(input, options, relayDefault),
+    (spec) => Either.map(decodeTerminate(spec.argv, options.terminate), (settings) => [spec, settings] as const)
+  )
+  if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+  const [spec, settings] = decoded.right
+  return Effect.flatMap(ProcessSpawner, (spawner) => use(launch(spawner.spawn, spec, settings), spec))
+}
+
 /** Validates, launches, and registers the release in the current scope. `relayDefault`: relay stderr by default. */
 const makeProcess = (
   input: ManagedProcess.CommandInput,
   options: ManagedProcess.Options<any, any, any>,
   relayDefault: boolean
 ): Effect.Effect<Process, ProcessError, ProcessSpawner | Scope.Scope> =>
-  Either.flatMap(
-    normalize(input, options, relayDefault),
-    (spec) => Either.map(decodeTerminate(spec.argv, options.terminate), (settings) => [spec, settings] as const)
-  ).pipe(Effect.flatMap(([spec, settings]) =>
-    Effect.flatMap(ProcessSpawner, (spawner) =>
-      Effect.flatMap(Effect.runtime<never>(), (runtime) => {
-        const acquired = Effect.acquireRelease(launch(spawner.spawn, spec, settings, runtime), release)
-        const stdin = spec.stdinStream
-        return stdin === undefined
-          ? acquired
-          : Effect.tap(acquired, (proc) => Effect.forkScoped(feedStdin(proc, stdin)))
-      }))
-  ))
+  prepare(input, options, relayDefault, (launching, spec) =>
+    Effect.scopeWith((scope) => {
+      // `acquireRelease`, without capturing the fiber's refs for the finalizer (a diff of every FiberRef, about
+      // 20 KB of allocation per process, measured): the release carries its own log annotations.
+      const acquired = Effect.uninterruptible(
+        Effect.tap(launching, (proc) => Scope.addFinalizerExit(scope, () => release(proc)))
+      )
+      const stdin = spec.stdinStream
+      return stdin === undefined
+        ? acquired
+        : Effect.tap(acquired, (proc) => Effect.forkIn(feedStdin(proc, stdin), scope))
+    }))
 
+/**
+ * Spawns, and reads what the launch needs of the launching fiber in the same step: its tracer, its clock, its
+ * log level, its metric labels, and (only for the stderr relay, which logs through it) the fiber as a runtime. This
+ * is on the path of every launch, and each Effect step costs several times more right after a fork (measured: the
+ * same launch code took about 60 us alone and 150-190 us between spawns): it is written as few steps as it can be.
+ */
 const launch = (
   spawn: ProcessSpawner["Type"]["spawn"],
   spec: Normalized,
-  settings: TerminateSettings,
-  runtime: Runtime.Runtime<never>
+  settings: TerminateSettings
 ): Effect.Effect<Process, ProcessError> =>
-  Effect.suspend(() => {
-    const proc = new Process(spec, settings, runtime)
-    return Effect.flatMap(spawn(spec.request, proc), (spawned) => {
+  Effect.withFiberRuntime((fiber, status) => {
+    const minimum = fiber.getFiberRef(FiberRef.currentMinimumLogLevel)
+    // A relay at a level the logger would discard costs nothing: no relay at all.
+    const relaying = spec.relayStderr !== undefined && spec.request.stderr === "pipe" &&
+      LogLevel.greaterThanEqual(spec.relayStderr, minimum)
+    const relayRuntime = relaying
+      ? Runtime.make({
+        context: fiber.currentContext,
+        runtimeFlags: status.runtimeFlags,
+        fiberRefs: fiber.getFiberRefs()
+      })
+      : undefined
+    const proc = new Process(spec, settings, Context.get(fiber.currentDefaultServices, Clock.Clock), relayRuntime)
+    const debug = LogLevel.greaterThanEqual(LogLevel.Debug, minimum)
+    const tracing = fiber.currentTracer !== nativeTracer
+    const spawning = Effect.flatMap(spawn(spec.request, proc), (spawned) => {
       proc.spawned = spawned
       if (proc.relay !== undefined) proc.relay.annotations = { ...proc.annotations, stream: "stderr" }
-      return Effect.as(
-        Effect.zipRight(
-          Metric.increment(proc.metrics.launches),
-          Effect.zipRight(
-            Effect.annotateCurrentSpan("pid", spawned.pid),
-            logDebug("process launched", () => ({
-              ...proc.annotations,
-              cwd: spec.cwd ?? "",
-              envKeys: Object.keys(spec.request.env.set).join(",") // names only: values are secrets
-            }))
-          )
-        ),
-        proc
-      )
+      proc.metrics.launches.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
+      const launched = debug
+        ? Effect.as(
+          Effect.annotateLogs(Effect.logDebug("process launched"), {
+            ...proc.annotations,
+            cwd: spec.cwd ?? "",
+            envKeys: Object.keys(spec.request.env.set).join(",") // names only: values are secrets
+          }),
+          proc
+        )
+        : Effect.succeed(proc)
+      return tracing ? Effect.zipRight(Effect.annotateCurrentSpan("pid", spawned.pid), launched) : launched
     })
-  }).pipe(
-    Effect.withSpan("ManagedProcess.launch", {
-      attributes: { command: describeCommand(spec.argv, 300) },
-      captureStackTrace: false
-    })
-  )
+    return tracing
+      ? Effect.withSpan(spawning, "ManagedProcess.launch", {
+        attributes: { command: describeCommand(spec.argv, 300) },
+        captureStackTrace: false
+      })
+      : spawning
+  })
 
 const feedStdin = (proc: Process, stream: Stream.Stream<Uint8Array, unknown>): Effect.Effect<void> =>
   Stream.runForEach(stream, (chunk) => writeStdin(proc, chunk)).pipe(
@@ -560,21 +664,56 @@ const terminateOnce = (proc: Process, settings: TerminateSettings): Effect.Effec
     if (proc.termination !== undefined) return Effect.flatten(proc.termination.await())
     const done = new Once<Exit.Exit<ManagedProcess.TerminateOutcome>>()
     proc.termination = done
-    const policy = Effect.onExit(terminatePolicy(proc, settings), (exit) => Effect.sync(() => done.set(exit)))
-    return Effect.flatMap(nothingInFlight(proc), (idle): Effect.Effect<unknown> =>
-      idle
-        // The process and its pipes are done: the policy has nothing to wait for and runs here, in one go.
-        ? Effect.uninterruptible(policy)
-        // The release runs uninterruptibly and a forked fiber inherits that; the policy's own timeouts need to
-        // interrupt what they bound, so it runs interruptibly (and nobody else holds its fiber to interrupt it).
-        : Effect.forkDaemon(Effect.interruptible(policy))).pipe(Effect.zipRight(Effect.flatten(done.await())))
+    // The release runs uninterruptibly and a forked fiber inherits that; the policy's own timeouts need to
+    // interrupt what they bound, so it runs interruptibly (and nobody else holds its fiber to interrupt it).
+    const policy = Effect.forkDaemon(Effect.interruptible(
+      Effect.onExit(terminatePolicy(proc, settings), (exit) => Effect.sync(() => done.set(exit)))
+    )).pipe(Effect.zipRight(Effect.flatten(done.await())))
+    if (proc.exit === undefined || proc.stdout?.ended === false || proc.stderr?.ended === false) return policy
+    // The leader exited and its pipes ended (every `run`, most releases): if its group is empty too, there is
+    // nothing to wait for, and the outcome is settled here, in one step.
+    return Effect.flatMap(proc.spawned.groupAlive, (alive) => alive ? policy : settleExited(proc, done))
   })
 
-/** The leader exited, its pipes ended, and no member of its group is alive. */
-const nothingInFlight = (proc: Process): Effect.Effect<boolean> =>
-  proc.exit === undefined || proc.stdout?.ended === false || proc.stderr?.ended === false
-    ? Effect.succeed(false)
-    : Effect.map(proc.spawned.groupAlive, (alive) => !alive)
+/**
+ * `AlreadyExited` without the policy's machinery: close the pipes, count the exit, flush the relay, in one step of
+ * this fiber. A fiber, a span and a dozen steps per release are not free (measured: about 50 KB of allocation per
+ * release); this path is what the policy does when nothing is alive. With a tracer installed it takes the policy,
+ * which runs in a span.
+ */
+const settleExited = (
+  proc: Process,
+  done: Once<Exit.Exit<ManagedProcess.TerminateOutcome>>
+): Effect.Effect<ManagedProcess.TerminateOutcome> =>
+  Effect.uninterruptible(Effect.withFiberRuntime((fiber) => {
+    const outcome: ManagedProcess.TerminateOutcome = { _tag: "AlreadyExited", exit: proc.exit!, elapsed: Duration.zero }
+    const finish = Effect.sync(() => {
+      done.set(Exit.succeed(outcome))
+      return outcome
+    })
+    if (fiber.currentTracer !== nativeTracer) {
+      return Effect.zipRight(
+        Effect.withSpan(reap(proc), "ManagedProcess.terminate", {
+          attributes: { pid: proc.pid, signal: "none" },
+          captureStackTrace: false
+        }),
+        Effect.zipRight(recordExit(proc, outcome), finish)
+      )
+    }
+    for (const channel of [proc.stdout, proc.stderr]) channel?.end()
+    proc.pipeEnded()
+    proc.metrics.exitsFor(proc.exit).unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
+    const relay = proc.relay
+    if (relay !== undefined) relay.end()
+    const debug = LogLevel.greaterThanEqual(LogLevel.Debug, fiber.getFiberRef(FiberRef.currentMinimumLogLevel))
+    const closed = relay === undefined || relay.idle
+      ? proc.spawned.closePipes
+      : Effect.zipRight(proc.spawned.closePipes, relay.flush)
+    return Effect.zipRight(
+      debug ? Effect.zipRight(closed, logDebug("terminated: AlreadyExited", () => proc.annotations)) : closed,
+      finish
+    )
+  }))
 
 const terminateWith = (
   proc: Process,
@@ -591,6 +730,13 @@ const terminateWith = (
  * A group is "empty" when no member is alive; zombies waiting for their reaper do not count. Then reap.
  */
 const terminatePolicy = (proc: Process, settings: TerminateSettings): Effect.Effect<ManagedProcess.TerminateOutcome> =>
+  traced(
+    "ManagedProcess.terminate",
+    () => ({ pid: proc.pid, signal: settings.signal }),
+    () => terminateSteps(proc, settings)
+  )
+
+const terminateSteps = (proc: Process, settings: TerminateSettings): Effect.Effect<ManagedProcess.TerminateOutcome> =>
   Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
     const elapsed = Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(now - started))
@@ -628,12 +774,7 @@ const terminatePolicy = (proc: Process, settings: TerminateSettings): Effect.Eff
     yield* recordExit(proc, outcome)
     yield* logDebug(`terminated: ${outcome._tag} in ${Duration.format(outcome.elapsed)}`, () => proc.annotations)
     return outcome
-  }).pipe(
-    Effect.withSpan("ManagedProcess.terminate", {
-      attributes: { pid: proc.pid, signal: settings.signal },
-      captureStackTrace: false
-    })
-  )
+  })
 
 const recordExit = (proc: Process, outcome: ManagedProcess.TerminateOutcome): Effect.Effect<void> => {
   const increment = Metric.increment(proc.metrics.exitsFor(proc.exit))
@@ -655,72 +796,129 @@ const waitUntilGone = (proc: Process, limit: Duration.Duration): Effect.Effect<b
 // 4. Reap
 // -----------------------------------------------------------------------------------------------------------------
 
-/** Let the pipes reach end-of-file (bounded: a descendant outside the group may hold them), close them, flush. */
+/**
+ * Let the pipes reach end-of-file (bounded: a descendant outside the group may hold them, so they get at most
+ * `PIPE_GRACE` from the exit, or from now if the exit was never seen), close them, flush the relay.
+ */
 const reap = (proc: Process): Effect.Effect<void> =>
   Effect.suspend(() => {
     const pipes = [proc.stdout, proc.stderr].filter((channel) => channel !== undefined)
     const close = Effect.suspend(() => {
       for (const channel of pipes) channel.end()
+      proc.pipeEnded()
       proc.relay?.end()
-      return proc.relay === undefined
+      return proc.relay === undefined || proc.relay.idle
         ? proc.spawned.closePipes
         : Effect.zipRight(proc.spawned.closePipes, proc.relay.flush)
     })
     if (pipes.every((channel) => channel.ended)) return close
-    return Effect.forEach(pipes, (channel) =>
-      Effect.gen(function*() {
-        while (!channel.ended) yield* channel.awaitChange(channel.currentVersion)
-      }), { concurrency: "unbounded", discard: true }).pipe(Effect.timeoutOption(PIPE_GRACE), Effect.zipRight(close))
+    proc.startPipeDeadline()
+    const waitForEnds: Effect.Effect<void> = Effect.suspend(() => {
+      if (proc.pipesOverdue || pipes.every((channel) => channel.ended)) return Effect.void
+      return Effect.zipRight(awaitAnyChange(pipes, pipes.map((channel) => channel.currentVersion)), waitForEnds)
+    })
+    return Effect.zipRight(waitForEnds, close)
   })
 
 /** The release of the scope: terminate with the launch options, then refuse further use. */
 const release = (proc: Process): Effect.Effect<void> =>
-  terminateOnce(proc, proc.settings).pipe(
-    Effect.tap((outcome) => logDebug(`released: ${outcome._tag}`, () => proc.annotations)),
-    Effect.ensuring(Effect.sync(() => proc.markReleased()))
-  )
+  Effect.ensuring(terminateOnce(proc, proc.settings), Effect.sync(() => proc.markReleased()))
 
 // -----------------------------------------------------------------------------------------------------------------
 // Run to completion
 // -----------------------------------------------------------------------------------------------------------------
 
-/** @internal */
+/**
+ * Launch, write the input, collect the output, await the exit, release. Without a `Scope`: the release is the
+ * `onExit` of an uninterruptible region whose use is interruptible, as `acquireRelease` would do it, but without a
+ * scope and its finalizer map per run (about 40 KB of allocation, measured, on the path of every `run`).
+ *
+ * @internal
+ */
 export const run = (
   input: ManagedProcess.CommandInput,
   options: ManagedProcess.RunOptions = {}
 ): Effect.Effect<ManagedProcess.RunResult, ProcessError | TimeoutError, ProcessSpawner> =>
-  Effect.scoped(Effect.gen(function*() {
+  Effect.suspend((): Effect.Effect<ManagedProcess.RunResult, ProcessError | TimeoutError, ProcessSpawner> => {
     const { input: stdinInput, maxBuffer = DEFAULT_MAX_BUFFER, successExitCodes = [0], timeout, ...rest } = options
     // Validated before anything is started.
-    const limit = timeout === undefined ? undefined : yield* decodeDuration(argvOf(input), "timeout", timeout, 0)
-    const proc = yield* makeProcess(input, {
+    const limit = timeout === undefined ? undefined : decodeDuration(argvOf(input), "timeout", timeout, 0)
+    if (limit !== undefined && Either.isLeft(limit)) return Effect.fail(limit.left)
+    const launchOptions = {
       ...rest,
       // `input` is written then closed; a Command's own stdin (a Stream, or "inherit") is honoured; otherwise the
       // child gets an empty stdin, so `cat` ends at once.
-      stdin: stdinInput !== undefined ? "pipe" : hasOwnStdin(input) ? undefined : "ignore"
-    }, false)
-    const started = yield* Clock.currentTimeMillis
-    if (stdinInput !== undefined) {
-      // A child that exits without reading its input is not an error of `run`: its exit code says what happened.
-      yield* Effect.forkScoped(Effect.ignore(Effect.zipRight(writeStdin(proc, stdinInput), closeStdin(proc))))
+      stdin: stdinInput !== undefined ? "pipe" as const : hasOwnStdin(input) ? undefined : "ignore" as const
     }
-    const work = Effect.zip(reading.collect(proc, maxBuffer), proc.exited.await())
-    const [[stdout, stderr], exit] = yield* limit === undefined ? work : work.pipe(
-      Effect.timeoutFail({ duration: limit, onTimeout: () => reading.timeoutError(proc, "Run", limit) })
+    return prepare(
+      input,
+      launchOptions,
+      false,
+      (launching, spec) =>
+        Effect.uninterruptibleMask((restore) =>
+          Effect.flatMap(launching, (proc) => {
+            const body = runToCompletion(proc, {
+              stdinInput,
+              stdinStream: spec.stdinStream,
+              maxBuffer,
+              successExitCodes,
+              limit: limit?.right
+            })
+            return Effect.onExit(restore(body), () => release(proc))
+          })
+        )
     )
-    const duration = Duration.millis((yield* Clock.currentTimeMillis) - started)
-    if (exit.exitCode === undefined || !successExitCodes.includes(exit.exitCode)) {
-      return yield* new ProcessError({
-        reason: exit.exitCode === undefined ? "KilledBySignal" : "NonZeroExit",
-        command: proc.command,
-        pid: proc.pid,
-        exitCode: exit.exitCode,
-        signal: exit.signal,
-        ...proc.tails()
-      })
-    }
-    return { command: proc.command, pid: proc.pid, exitCode: exit.exitCode, stdout, stderr, duration }
-  }))
+  })
+
+const runToCompletion = (proc: Process, options: {
+  readonly stdinInput: string | Uint8Array | undefined
+  readonly stdinStream: Stream.Stream<Uint8Array, unknown> | undefined
+  readonly maxBuffer: number
+  readonly successExitCodes: ReadonlyArray<number>
+  readonly limit: Duration.Duration | undefined
+}): Effect.Effect<ManagedProcess.RunResult, ProcessError | TimeoutError> =>
+  Effect.flatMap(Clock.currentTimeMillis, (started) => {
+    const { limit, stdinInput, stdinStream } = options
+    // A child that exits without reading its input is not an error of `run`: its exit code says what happened.
+    const feeding = stdinInput !== undefined
+      ? Effect.ignore(Effect.zipRight(writeStdin(proc, stdinInput), closeStdin(proc)))
+      : stdinStream !== undefined
+      ? feedStdin(proc, stdinStream)
+      : undefined
+    const collected: Effect.Effect<readonly [string, string, ExitStatus], ProcessError | TimeoutError> =
+      limit === undefined ? reading.collect(proc, options.maxBuffer) : reading.collect(proc, options.maxBuffer).pipe(
+        Effect.timeoutFail({ duration: limit, onTimeout: () => reading.timeoutError(proc, "Run", limit) })
+      )
+    const work = feeding === undefined
+      ? collected
+      : Effect.flatMap(Effect.forkDaemon(feeding), (writer) => Effect.ensuring(collected, Fiber.interrupt(writer)))
+    return Effect.flatMap(
+      work,
+      ([stdout, stderr, exit]) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<ManagedProcess.RunResult, ProcessError> => {
+          if (exit.exitCode === undefined || !options.successExitCodes.includes(exit.exitCode)) {
+            return Effect.fail(
+              new ProcessError({
+                reason: exit.exitCode === undefined ? "KilledBySignal" : "NonZeroExit",
+                command: proc.command,
+                pid: proc.pid,
+                exitCode: exit.exitCode,
+                signal: exit.signal,
+                ...proc.tails()
+              })
+            )
+          }
+          return Effect.succeed({
+            command: proc.command,
+            pid: proc.pid,
+            exitCode: exit.exitCode,
+            stdout,
+            stderr,
+            duration: Duration.millis(now - started)
+          })
+        })
+    )
+  })
 
 // -----------------------------------------------------------------------------------------------------------------
 // Data-first / data-last forms

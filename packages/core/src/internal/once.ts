@@ -30,6 +30,15 @@ export class Once<A> {
     return true
   }
 
+  /** Calls `waiter` once, when the value is set (not at all if it is set already). */
+  addWaiter(waiter: (value: A) => void): void {
+    if (this.state === undefined) (this.waiters ??= new Set()).add(waiter)
+  }
+
+  removeWaiter(waiter: (value: A) => void): void {
+    this.waiters?.delete(waiter)
+  }
+
   /** Waits for the value (at once if it is set). Interrupting a waiter leaves the others waiting. */
   await(): Effect.Effect<A> {
     return Effect.async<A>((resume) => {

@@ -10,11 +10,10 @@
  *               match, put back what was looked at when the wait gives up
  *   collecting  `run`: both pipes to their end in one loop                            (`collect`)
  *
- * Once the leader has exited, every wait here is bounded by what is left of `PIPE_GRACE`: a descendant that left
- * the process group can hold a pipe open forever.
+ * Once the leader has exited, every wait here ends at most `PIPE_GRACE` later, when the process marks its pipes
+ * overdue: a descendant that left the process group can hold a pipe open forever. No wait needs a timer of its own.
  */
 import * as Chunk from "effect/Chunk"
-import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -61,8 +60,11 @@ export interface Readable {
   readonly exited: Once<ExitStatus>
   /** The scope was closed: reads are refused, waiting readers end. */
   readonly released: boolean
-  /** When readers stop waiting for the pipes to end: `PIPE_GRACE` after the leader's exit was first noticed. */
-  pipeDeadline: number | undefined
+  /**
+   * Readers stop waiting for the pipes to end: set (and every waiter woken) `PIPE_GRACE` after the leader's exit
+   * was noticed while a pipe was still open.
+   */
+  readonly pipesOverdue: boolean
   readonly tails: () => { stdoutTail: string | undefined; stderrTail: string | undefined }
   readonly stateError: (reason: StateError["reason"], operation: string) => StateError
 }
@@ -108,19 +110,12 @@ const withReader = <A, E, R>(
 ): Effect.Effect<A, E | StateError, R> =>
   Effect.scoped(Effect.flatMap(holdPipes(proc, [name], operation), ([channel]) => use(channel!)))
 
-/**
- * Milliseconds readers may still wait for the pipes: unlimited (`undefined`) while the leader runs; after its exit,
- * what is left of `PIPE_GRACE`.
- */
-const pipeTimeLeft = (proc: Readable): Effect.Effect<number | undefined> =>
-  proc.exit === undefined
-    ? Effect.succeed(undefined)
-    : Effect.map(Clock.currentTimeMillis, (now) => (proc.pipeDeadline ??= now + Duration.toMillis(PIPE_GRACE)) - now)
+const FALSE = Effect.succeed(false)
 
 /**
- * Waits for new output on any of `channels` (or their end, the exit, the release), bounded by `pipeTimeLeft`.
- * Succeeds with `false` when there is nothing more to wait for: the process was released, or the pipes' time after
- * the exit is up.
+ * Waits for new output on any of `channels` (or their end, the exit, the release, the pipes' time running out).
+ * Succeeds with `false` when there is nothing more to wait for: the process was released, or its pipes are overdue.
+ * Waiting costs one callback per channel and no timer: the process wakes every waiter when the pipes' time is up.
  *
  * @internal
  */
@@ -128,13 +123,7 @@ export const awaitOutput = (
   proc: Readable,
   channels: ReadonlyArray<OutputChannel>,
   versions: ReadonlyArray<number>
-): Effect.Effect<boolean> =>
-  proc.released ? Effect.succeed(false) : Effect.flatMap(pipeTimeLeft(proc), (left) =>
-    left === undefined
-      ? Effect.as(awaitAnyChange(channels, versions), true)
-      : left <= 0
-      ? Effect.succeed(false)
-      : Effect.as(Effect.timeoutOption(awaitAnyChange(channels, versions), Duration.millis(left)), true))
+): Effect.Effect<boolean> => proc.released || proc.pipesOverdue ? FALSE : awaitAnyChange(channels, versions, true)
 
 // -----------------------------------------------------------------------------------------------------------------
 // Errors
@@ -451,37 +440,59 @@ const awaitExitBriefly = (proc: Readable): Effect.Effect<void> =>
 // -----------------------------------------------------------------------------------------------------------------
 
 /**
- * Reads stdout and stderr to their end (or until `PIPE_GRACE` after the leader's exit), decoding as it goes, in one
- * loop that wakes on either pipe (or the exit). Fails with `MaxBufferExceeded` past `maxBuffer` bytes on a pipe.
+ * Reads stdout and stderr to their end (or until they are overdue after the leader's exit) and waits for the exit,
+ * decoding as output arrives, in one wait: a callback on both pipes drains them on every change and completes once
+ * they ended and the exit was seen. No Effect step per change: `run` is on the path of every short-lived command.
+ * Fails with `MaxBufferExceeded` past `maxBuffer` bytes on a pipe.
  *
  * @internal
  */
-export const collect = (proc: Readable, maxBuffer: number): Effect.Effect<readonly [string, string], ProcessError> => {
-  const sinks = [proc.stdout, proc.stderr].map((channel) =>
-    channel === undefined ? undefined : new TextSink(channel, maxBuffer)
-  )
-  const active = sinks.filter((sink) => sink !== undefined)
-  const channels = active.map((sink) => sink.channel)
-  for (const channel of channels) channel.acquire("run") // a fresh process: nobody else can hold its pipes
-  return Effect.gen(function*() {
-    for (;;) {
-      const versions = channels.map((channel) => channel.currentVersion)
-      for (const sink of active) {
-        if (!sink.drain()) {
-          return yield* new ProcessError({
+export const collect = (
+  proc: Readable,
+  maxBuffer: number
+): Effect.Effect<readonly [string, string, ExitStatus], ProcessError> =>
+  Effect.async<readonly [string, string, ExitStatus], ProcessError>((resume) => {
+    const stdout = proc.stdout === undefined ? undefined : new TextSink(proc.stdout, maxBuffer)
+    const stderr = proc.stderr === undefined ? undefined : new TextSink(proc.stderr, maxBuffer)
+    const channels = [proc.stdout, proc.stderr].filter((channel) => channel !== undefined)
+    // A fresh process: nobody else can hold its pipes.
+    for (const channel of channels) channel.acquire("run")
+    let done = false
+    const finish = () => {
+      done = true
+      for (const channel of channels) {
+        channel.removeWaiter(step)
+        channel.releaseReader()
+      }
+      proc.exited.removeWaiter(step)
+    }
+    const step = (): void => {
+      if (done) return
+      if (stdout?.drain() === false || stderr?.drain() === false) {
+        finish()
+        return resume(Effect.fail(
+          new ProcessError({
             reason: "MaxBufferExceeded",
             command: proc.command,
             pid: proc.pid,
             detail: `more than ${maxBuffer} bytes of output`,
             ...proc.tails()
           })
-        }
+        ))
       }
-      if (channels.every((channel) => channel.exhausted) || !(yield* awaitOutput(proc, channels, versions))) break
+      const ended = proc.pipesOverdue || proc.released || channels.every((channel) => channel.exhausted)
+      const exit = proc.exit
+      if (ended && exit !== undefined) {
+        finish()
+        return resume(Effect.succeed([stdout?.finish() ?? "", stderr?.finish() ?? "", exit] as const))
+      }
+      // Woken by the next chunk, the end of a pipe, the exit, the pipes running out of time.
+      for (const channel of channels) channel.addWaiter(step)
+      if (exit === undefined) proc.exited.addWaiter(step)
     }
-    return [sinks[0]?.finish() ?? "", sinks[1]?.finish() ?? ""] as const
-  }).pipe(Effect.ensuring(Effect.sync(() => channels.forEach((channel) => channel.releaseReader()))))
-}
+    step()
+    return Effect.sync(finish)
+  })
 
 /** Decodes a pipe's output into one growing string, as raw Node code would build it. */
 class TextSink {

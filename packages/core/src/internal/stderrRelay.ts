@@ -20,6 +20,7 @@
 import * as Effect from "effect/Effect"
 import type * as LogLevel from "effect/LogLevel"
 import * as Runtime from "effect/Runtime"
+import { nextTurn, now } from "./scheduling.js"
 import { Utf8Decoder } from "./utf8.js"
 
 const MAX_RELAY_LINE = 64 * 1024
@@ -28,16 +29,6 @@ const BATCH_BUDGET_MS = 1
 const QUIET_MS = 3
 const MAX_DELAY_MS = 50
 const REPORT_EVERY_MS = 5000
-
-const now: () => number = typeof performance === "object" && typeof performance.now === "function"
-  ? () => performance.now()
-  : () => Date.now()
-
-/** A turn of the event loop of its own: `setImmediate` where the platform has it (it runs after pending I/O). */
-const nextTurn: (f: () => void) => void = (() => {
-  const immediate = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate
-  return immediate === undefined ? (f) => void setTimeout(f, 0) : (f) => void immediate(f)
-})()
 
 /** What becomes of the line that is still being received. */
 type Partial = "relay" | "drop" | "cut"
@@ -63,6 +54,11 @@ export class StderrRelay {
 
   private get backlog(): number {
     return this.queue.length - this.head
+  }
+
+  /** Nothing to log and nothing to report: `flush` would do nothing. */
+  get idle(): boolean {
+    return this.backlog === 0 && this.dropped === 0
   }
 
   push(chunk: Uint8Array): void {
