@@ -1,0 +1,80 @@
+// Many concurrent launches at the descriptor limit. Run it under a low limit, e.g.
+//   sh -c 'ulimit -n 256 && exec "$NODE" emfile-launches.mjs <scenario as JSON>'
+// The packages (the built ones, from dist) are imported, and one process is run (which starts the shared watchdog),
+// before the descriptors are used up: then the program opens /dev/null until EMFILE and closes `free` of them again,
+// so that exactly `free` descriptors are left for the launches, whatever Node itself holds open.
+// The scenario: { count, free, retry, holdMillis }.
+//   count       launches started at once, each `sleep 5` in a scope of its own held open
+//   retry       false: no retry; true: retry Schedule.spaced("20 millis") intersected with Schedule.recurs(50)
+//   holdMillis  with retry: how long a started process's scope stays open before it closes (freeing descriptors
+//               for the retried launches); without retry every scope stays open until all launches have ended
+// It prints one line "report=<JSON>": { free, launches: [{ ok: true } | { failure: reason, errno } | { defect: message }] },
+// then releases everything, gives the descriptors back, and exits 0.
+import { ManagedProcess } from "@effect-process/core"
+import { NodeProcess } from "@effect-process/node"
+import { Cause, Deferred, Effect, Exit, Logger, Option, Schedule } from "effect"
+import * as fs from "node:fs"
+
+const scenario = JSON.parse(process.argv[2])
+
+const describeExit = (exit) => {
+  if (Exit.isSuccess(exit)) return { ok: true }
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isSome(failure)) {
+    const error = failure.value
+    return { failure: error?.reason ?? error?._tag ?? String(error), errno: error?.errno, tag: error?._tag }
+  }
+  const defect = Cause.dieOption(exit.cause)
+  if (Option.isSome(defect)) {
+    const value = defect.value
+    return { defect: value instanceof Error ? `${value.name}: ${value.message}` : String(value) }
+  }
+  return { defect: Cause.pretty(exit.cause) }
+}
+
+const program = Effect.gen(function*() {
+  // One launch before the flood, so that the shared watchdog (started at the first launch) is running.
+  yield* ManagedProcess.run(["true"])
+  const filler = []
+  for (;;) {
+    try {
+      filler.push(fs.openSync("/dev/null", "r"))
+    } catch (error) {
+      if (error.code !== "EMFILE") throw error
+      break
+    }
+  }
+  for (const fd of filler.splice(0, scenario.free)) fs.closeSync(fd)
+  const allEnded = yield* Deferred.make()
+  let pending = scenario.count
+  const options = scenario.retry
+    ? { retry: Schedule.spaced("20 millis").pipe(Schedule.intersect(Schedule.recurs(50))) }
+    : {}
+  const launches = yield* Effect.forEach(
+    Array.from({ length: scenario.count }, (_, i) => i),
+    () =>
+      Effect.scoped(Effect.gen(function*() {
+        const exit = yield* Effect.exit(ManagedProcess.make(["sleep", "5"], options))
+        if (--pending === 0) yield* Deferred.succeed(allEnded, undefined)
+        if (Exit.isSuccess(exit)) {
+          if (scenario.retry) yield* Effect.sleep(scenario.holdMillis)
+          else yield* Deferred.await(allEnded)
+        }
+        return describeExit(exit)
+      })),
+    { concurrency: "unbounded" }
+  )
+  for (const fd of filler) fs.closeSync(fd)
+  fs.writeSync(1, `report=${JSON.stringify({ free: scenario.free, launches })}\n`)
+}).pipe(
+  Effect.provide(NodeProcess.layer),
+  // The SIGKILL-free releases and the watchdog need no logs; a failure is reported in the JSON.
+  Effect.provide(Logger.replace(Logger.defaultLogger, Logger.none))
+)
+
+Effect.runPromiseExit(program).then((exit) => {
+  if (Exit.isFailure(exit)) {
+    fs.writeSync(2, `the program failed: ${Cause.pretty(exit.cause)}\n`)
+    process.exitCode = 1
+  }
+})
