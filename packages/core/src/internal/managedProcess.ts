@@ -26,7 +26,6 @@ import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
-import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import * as Runtime from "effect/Runtime"
 import type * as Schedule from "effect/Schedule"
@@ -752,15 +751,16 @@ const terminateSteps = (proc: Process, settings: TerminateSettings): Effect.Effe
     } else {
       yield* signalGroup(settings.signal)
       if (settings.signal !== "SIGKILL") yield* signalGroup("SIGCONT")
-      if (yield* waitUntilGone(proc, settings.timeout)) {
+      if (yield* waitUntilGone(proc, settings.timeout, yield* Clock.currentTimeMillis)) {
         outcome = { _tag: "Exited", exit: proc.exit!, elapsed: yield* elapsed }
       } else {
+        yield* signalGroup("SIGKILL")
+        const killed = yield* Clock.currentTimeMillis
         yield* Effect.annotateLogs(
           Effect.logWarning(`still running ${Duration.format(settings.timeout)} after ${settings.signal}: SIGKILL`),
           proc.annotations
         )
-        yield* signalGroup("SIGKILL")
-        const gone = yield* waitUntilGone(proc, settings.killTimeout)
+        const gone = yield* waitUntilGone(proc, settings.killTimeout, killed)
         outcome = { _tag: "Killed", exit: proc.exit, elapsed: yield* elapsed, survivors: !gone }
         if (!gone) {
           yield* Effect.annotateLogs(
@@ -781,16 +781,56 @@ const recordExit = (proc: Process, outcome: ManagedProcess.TerminateOutcome): Ef
   return outcome._tag === "Killed" ? Effect.zipRight(increment, Metric.increment(proc.metrics.forcedKills)) : increment
 }
 
-/** Whether, within `limit`, the leader exited and its group became empty. Polls the group at most every 20 ms. */
-const waitUntilGone = (proc: Process, limit: Duration.Duration): Effect.Effect<boolean> =>
-  Effect.gen(function*() {
-    yield* proc.exited.await()
-    let delay = 1
-    while (yield* proc.spawned.groupAlive) {
-      yield* Effect.sleep(Duration.millis(delay))
-      delay = Math.min(delay * 2, 20)
-    }
-  }).pipe(Effect.timeoutOption(limit), Effect.map(Option.isSome))
+/**
+ * Whether, within `limit` from `since`, the leader exited and its group became empty. Polls the group at most every 20 ms once
+ * the leader is gone.
+ *
+ * The limit is one timer fiber that sets a flag, not a `timeout` around the wait: a timeout races two fibers and
+ * interrupts the loser, which is measurable when a scope stops many processes whose graces end at once (20
+ * TERM-ignoring processes took about 15 ms longer than their grace that way).
+ */
+const waitUntilGone = (proc: Process, limit: Duration.Duration, since: number): Effect.Effect<boolean> =>
+  Effect.suspend(() => {
+    const expired = new Once<void>()
+    // Counted from `since` (the signal), not from when the timer's fiber gets to run.
+    const timer = Effect.flatMap(
+      Clock.currentTimeMillis,
+      (now) => Effect.sleep(Duration.millis(Math.max(0, since + Duration.toMillis(limit) - now)))
+    )
+    return Effect.flatMap(
+      Effect.forkDaemon(Effect.zipRight(timer, Effect.sync(() => expired.set(undefined)))),
+      (timer) => {
+        const poll = (delay: number): Effect.Effect<boolean> =>
+          Effect.flatMap(proc.spawned.groupAlive, (alive) =>
+            !alive
+              ? Effect.succeed(true)
+              : expired.isDone
+              ? Effect.succeed(false)
+              : Effect.zipRight(Effect.sleep(Duration.millis(delay)), poll(Math.min(delay * 2, 20))))
+        const waitForExit: Effect.Effect<boolean> = Effect.async<boolean>((resume) => {
+          if (proc.exit !== undefined) return resume(Effect.succeed(true))
+          if (expired.isDone) return resume(Effect.succeed(false))
+          const onExit = () => {
+            expired.removeWaiter(onDeadline)
+            resume(Effect.succeed(true))
+          }
+          const onDeadline = () => {
+            proc.exited.removeWaiter(onExit)
+            resume(Effect.succeed(false))
+          }
+          proc.exited.addWaiter(onExit)
+          expired.addWaiter(onDeadline)
+          return Effect.sync(() => {
+            proc.exited.removeWaiter(onExit)
+            expired.removeWaiter(onDeadline)
+          })
+        })
+        return Effect.flatMap(waitForExit, (exited) => exited ? poll(1) : Effect.succeed(false)).pipe(
+          Effect.ensuring(Effect.sync(() => timer.unsafeInterruptAsFork(FiberId.none)))
+        )
+      }
+    )
+  })
 
 // -----------------------------------------------------------------------------------------------------------------
 // 4. Reap

@@ -17,18 +17,47 @@
  * relay uses real time (the event loop's, not the Effect `Clock`): its pacing is about the event loop, and a test
  * clock must not be able to stop it.
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as LogLevel from "effect/LogLevel"
 import * as Runtime from "effect/Runtime"
-import { nextTurn, now } from "./scheduling.js"
+import { now } from "./scheduling.js"
 import { Utf8Decoder } from "./utf8.js"
 
 const MAX_RELAY_LINE = 64 * 1024
 const MAX_BACKLOG = 1000
 const BATCH_BUDGET_MS = 1
-const QUIET_MS = 3
-const MAX_DELAY_MS = 50
+const QUIET_MS = 5
+const MAX_DELAY_MS = 250
 const REPORT_EVERY_MS = 5000
+
+/**
+ * The number of `\n` bytes in `bytes[start, end)`, four bytes at a time: a flood of stderr is counted on the data path
+ * of the pipe, and this is about twice as fast as a search per newline (measured: 19 us against 39 us per 58 KB of
+ * 18-byte lines).
+ */
+export const countNewlines = (bytes: Uint8Array, start: number, end: number): number => {
+  let count = 0
+  let i = start
+  // Up to a 4-byte boundary of the underlying buffer, byte by byte.
+  while (i < end && ((bytes.byteOffset + i) & 3) !== 0) if (bytes[i++] === 10) count++
+  const words = (end - i) >>> 2
+  if (words > 0) {
+    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words)
+    for (let k = 0; k < words; k++) {
+      // A zero byte in x is a newline in the word; this test sets the high bit of exactly the zero bytes.
+      const x = view[k]! ^ 0x0a0a0a0a
+      let marks = ~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x | 0x7f7f7f7f) >>> 0
+      while (marks !== 0) {
+        count++
+        marks &= marks - 1
+      }
+    }
+    i += words << 2
+  }
+  while (i < end) if (bytes[i++] === 10) count++
+  return count
+}
 
 /** What becomes of the line that is still being received. */
 type Partial = "relay" | "drop" | "cut"
@@ -44,6 +73,9 @@ export class StderrRelay {
   private dropped = 0
   private lastReport = now()
   private scheduled = false
+  private timer: ReturnType<typeof setTimeout> | undefined = undefined
+  /** The release flushed the relay: nothing is scheduled any more. */
+  private closed = false
   private resumeAt = 0
   /** When the last chunk arrived, and when the oldest line still queued was queued. */
   private lastChunkAt = 0
@@ -63,37 +95,47 @@ export class StderrRelay {
 
   push(chunk: Uint8Array): void {
     this.lastChunkAt = now()
-    if (this.backlog >= MAX_BACKLOG) this.dropChunk(chunk)
-    else this.splitChunk(this.decoder.decode(chunk))
+    if (this.backlog >= MAX_BACKLOG) this.dropChunk(chunk, 0)
+    else this.splitChunk(chunk)
     this.schedule()
   }
 
-  /** The relay is behind: count the chunk's lines without decoding them and drop them. */
-  private dropChunk(chunk: Uint8Array): void {
-    let last = chunk.indexOf(10)
-    if (last < 0) {
+  /**
+   * The relay is behind: count the lines of `chunk` from `start` on (a search for newlines, no decoding) and drop
+   * them. What follows the last newline starts the next line.
+   */
+  private dropChunk(chunk: Uint8Array, start: number): void {
+    const last = chunk.lastIndexOf(10)
+    if (last < start) {
       if (this.partialFate === "relay") this.partialFate = "drop"
       this.partial = ""
       this.decoder.takePending()
       return
     }
-    let count = this.partialFate === "cut" ? 0 : 1 // the line in progress ends here
-    for (let i = chunk.indexOf(10, last + 1); i >= 0; i = chunk.indexOf(10, i + 1)) {
-      count++
-      last = i
-    }
-    this.dropped += count
+    // The line in progress ends at the first newline (it was relayed already if it was cut).
+    this.dropped += countNewlines(chunk, start, last + 1) - (this.partialFate === "cut" ? 1 : 0)
     this.decoder.takePending()
     this.partialFate = "relay"
     this.partial = ""
-    this.splitChunk(this.decoder.decode(chunk.subarray(last + 1)))
+    if (last + 1 < chunk.length) this.extendLine(this.decoder.decode(chunk.subarray(last + 1)))
   }
 
-  private splitChunk(text: string): void {
+  /** Splits `chunk` into lines while there is room in the queue; past that, counts and drops the rest. */
+  private splitChunk(chunk: Uint8Array): void {
+    const text = this.decoder.decode(chunk)
     let start = 0
+    let lines = 0
     for (let newline = text.indexOf("\n"); newline >= 0; newline = text.indexOf("\n", start)) {
       this.endLine(text.slice(start, newline))
       start = newline + 1
+      lines++
+      if (this.backlog >= MAX_BACKLOG && start < text.length) {
+        // Full: the rest of the chunk is only counted, from the byte after the same number of newlines.
+        let position = -1
+        for (let i = 0; i < lines; i++) position = chunk.indexOf(10, position + 1)
+        this.decoder.takePending()
+        return this.dropChunk(chunk, position + 1)
+      }
     }
     if (start < text.length) this.extendLine(start === 0 ? text : text.slice(start))
   }
@@ -143,18 +185,19 @@ export class StderrRelay {
   }
 
   private schedule(): void {
-    if (this.scheduled || (this.backlog === 0 && this.dropped === 0)) return
+    if (this.closed || this.scheduled || (this.backlog === 0 && this.dropped === 0)) return
     this.scheduled = true
     const at = now()
     // Not before the pacing allows, and not while the pipe is busy, unless a line has waited too long.
     const quietAt = Math.min(this.lastChunkAt + QUIET_MS, (this.waitingSince ?? at) + MAX_DELAY_MS)
     const wait = Math.max(this.resumeAt, quietAt) - at
-    if (wait >= 1) setTimeout(this.run, wait)
-    else nextTurn(this.run)
+    // Always a timer, so that the release can cancel it.
+    this.timer = setTimeout(this.run, Math.max(0, wait))
   }
 
   private readonly run = (): void => {
     this.scheduled = false
+    this.timer = undefined
     const started = now()
     if (started - this.lastChunkAt < QUIET_MS && started - (this.waitingSince ?? started) < MAX_DELAY_MS) {
       // More arrived meanwhile: wait for the pipe to be quiet.
@@ -196,15 +239,21 @@ export class StderrRelay {
     })
   }
 
-  /** Logs everything still queued and reports what was dropped (the release calls it after the pipe ended). */
+  /**
+   * Logs everything still queued and reports what was dropped (the release calls it after the pipe ended). It logs
+   * in batches of `BATCH_BUDGET_MS` with a turn of the event loop between them (`sleep(0)`: at once under a test
+   * clock), so that even a full queue does not stall the event loop.
+   */
   readonly flush: Effect.Effect<void> = Effect.suspend(() => {
-    const rest = this.queue.slice(this.head)
-    this.queue = []
-    this.head = 0
-    this.waitingSince = undefined
-    return Effect.zipRight(
-      Effect.forEach(rest, (line) => Effect.logWithLevel(this.level, line), { discard: true }),
-      this.reportDrops(true)
-    ).pipe(Effect.annotateLogs(this.annotations))
+    this.closed = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+    this.scheduled = false
+    const rest: Effect.Effect<void> = Effect.suspend(() =>
+      this.backlog === 0
+        ? this.reportDrops(true)
+        : Effect.zipRight(Effect.zipRight(this.logBatch(now() + BATCH_BUDGET_MS), Effect.sleep(Duration.zero)), rest)
+    )
+    return Effect.annotateLogs(rest, this.annotations)
   })
 }
