@@ -5,7 +5,7 @@ import { LINE_TOO_LONG, OutputChannel } from "../src/internal/outputChannel.js"
 const bytes = (text: string) => new TextEncoder().encode(text)
 
 const channel = (limit = 1024, control = { pause: () => {}, resume: () => {} }, maxLineLength = 1024) =>
-  new OutputChannel(limit, 64, maxLineLength, control)
+  new OutputChannel(limit, 64, maxLineLength, { pausePipe: control.pause, resumePipe: control.resume }, "stdout")
 
 /** The next line, or `undefined` when no complete line is there. */
 const takeLine = (ch: OutputChannel): string | undefined => {

@@ -28,6 +28,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import { pipeArguments } from "effect/Pipeable"
 import * as Runtime from "effect/Runtime"
+import type * as RuntimeFlags from "effect/RuntimeFlags"
 import type * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -45,7 +46,7 @@ import type * as Readiness from "../Readiness.js"
 import { argvOf, decodeDuration, hasOwnStdin, normalize, type Normalized } from "./command.js"
 import * as metrics from "./metrics.js"
 import { Once } from "./once.js"
-import { awaitAnyChange, OutputChannel } from "./outputChannel.js"
+import { awaitAnyChange, OutputChannel, type PipeControl } from "./outputChannel.js"
 import * as reading from "./reading.js"
 import { nextTurn } from "./scheduling.js"
 import { StderrRelay } from "./stderrRelay.js"
@@ -138,7 +139,7 @@ const decodeTerminate = (
 // The process: state shared by the handle, the pump listeners and the release
 // -----------------------------------------------------------------------------------------------------------------
 
-class Process implements reading.Readable, SpawnListeners {
+class Process implements reading.Readable, SpawnListeners, PipeControl {
   spawned!: SpawnedProcess
   exit: ExitStatus | undefined = undefined
   readonly exited = new Once<ExitStatus>()
@@ -172,11 +173,16 @@ class Process implements reading.Readable, SpawnListeners {
   }
 
   private channel(name: "stdout" | "stderr"): OutputChannel {
-    // The platform calls the listeners only after `spawn` succeeded, so `spawned` is set by then.
-    return new OutputChannel(this.spec.bufferSize, this.spec.tailSize, this.spec.maxLineLength, {
-      pause: () => this.spawned.pause(name),
-      resume: () => this.spawned.resume(name)
-    })
+    return new OutputChannel(this.spec.bufferSize, this.spec.tailSize, this.spec.maxLineLength, this, name)
+  }
+
+  // The platform calls the listeners only after `spawn` succeeded, so `spawned` is set by then.
+  pausePipe(name: "stdout" | "stderr"): void {
+    this.spawned.pause(name)
+  }
+
+  resumePipe(name: "stdout" | "stderr"): void {
+    this.spawned.resume(name)
   }
 
   // --- the listeners of the spawn (the process is its own `SpawnListeners`: no closures per launch) ---
@@ -262,13 +268,13 @@ class Process implements reading.Readable, SpawnListeners {
     return this.cachedAnnotations ??= { pid: this.spawned.pid, command: describeCommand(this.spec.argv, 300) }
   }
 
-  readonly tails = (): { stdoutTail: string | undefined; stderrTail: string | undefined } => ({
-    stdoutTail: this.stdout?.tail.text(),
-    stderrTail: this.stderr?.tail.text()
-  })
+  tails(): { stdoutTail: string | undefined; stderrTail: string | undefined } {
+    return { stdoutTail: this.stdout?.tail.text(), stderrTail: this.stderr?.tail.text() }
+  }
 
-  readonly stateError = (reason: StateError["reason"], operation: string): StateError =>
-    new StateError({ reason, command: this.command, pid: this.spawned.pid, operation })
+  stateError(reason: StateError["reason"], operation: string): StateError {
+    return new StateError({ reason, command: this.command, pid: this.spawned.pid, operation })
+  }
 
   /** The release happened: refuse further use and wake every waiting reader, so that each one ends. */
   markReleased(): void {
@@ -408,6 +414,37 @@ const makeProcess = (
     }))
 
 /**
+ * The launching fiber as a runtime for the stderr relay, which logs through the fiber's loggers, annotations and
+ * log level. Taking a fiber's refs copies all of them (a `FiberRefs` map, kept by every relaying process): when the
+ * refs a logger sees are the same as for the previous launch (the common case: one program, one logging set-up),
+ * the previous runtime is reused.
+ */
+const relayRuntimeOf = (
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  flags: RuntimeFlags.RuntimeFlags
+): Runtime.Runtime<never> => {
+  const key = [
+    fiber.currentContext,
+    fiber.currentDefaultServices,
+    fiber.getFiberRef(FiberRef.currentLoggers),
+    fiber.getFiberRef(FiberRef.currentLogAnnotations),
+    fiber.getFiberRef(FiberRef.currentLogSpan),
+    fiber.getFiberRef(FiberRef.currentMinimumLogLevel),
+    fiber.getFiberRef(FiberRef.currentLogLevel),
+    fiber.getFiberRef(FiberRef.currentMetricLabels),
+    fiber.currentTracer,
+    flags
+  ] as const
+  const cached = lastRelayRuntime
+  if (cached !== undefined && cached.key.every((value, i) => value === key[i])) return cached.runtime
+  const runtime = Runtime.make({ context: fiber.currentContext, runtimeFlags: flags, fiberRefs: fiber.getFiberRefs() })
+  lastRelayRuntime = { key, runtime }
+  return runtime
+}
+
+let lastRelayRuntime: { readonly key: ReadonlyArray<unknown>; readonly runtime: Runtime.Runtime<never> } | undefined
+
+/**
  * Spawns, and reads what the launch needs of the launching fiber in the same step: its tracer, its clock, its
  * log level, its metric labels, and (only for the stderr relay, which logs through it) the fiber as a runtime. This
  * is on the path of every launch, and each Effect step costs several times more right after a fork (measured: the
@@ -423,13 +460,7 @@ const launch = (
     // A relay at a level the logger would discard costs nothing: no relay at all.
     const relaying = spec.relayStderr !== undefined && spec.request.stderr === "pipe" &&
       LogLevel.greaterThanEqual(spec.relayStderr, minimum)
-    const relayRuntime = relaying
-      ? Runtime.make({
-        context: fiber.currentContext,
-        runtimeFlags: status.runtimeFlags,
-        fiberRefs: fiber.getFiberRefs()
-      })
-      : undefined
+    const relayRuntime = relaying ? relayRuntimeOf(fiber, status.runtimeFlags) : undefined
     const proc = new Process(spec, settings, Context.get(fiber.currentDefaultServices, Clock.Clock), relayRuntime)
     const debug = LogLevel.greaterThanEqual(LogLevel.Debug, minimum)
     const tracing = fiber.currentTracer !== nativeTracer

@@ -58,10 +58,14 @@ export class Tail {
  */
 export const LINE_TOO_LONG: unique symbol = Symbol.for("@effect-process/core/LineTooLong")
 
-/** @internal */
+/**
+ * Backpressure on the platform's side of a pipe (the process, for its two pipes: no closures per channel).
+ *
+ * @internal
+ */
 export interface PipeControl {
-  readonly pause: () => void
-  readonly resume: () => void
+  readonly pausePipe: (name: "stdout" | "stderr") => void
+  readonly resumePipe: (name: "stdout" | "stderr") => void
 }
 
 /** @internal */
@@ -93,7 +97,8 @@ export class OutputChannel {
     readonly limit: number,
     tailLimit: number,
     readonly maxLineLength: number,
-    private readonly control: PipeControl
+    private readonly control: PipeControl,
+    private readonly name: "stdout" | "stderr"
   ) {
     this.tail = new Tail(tailLimit)
   }
@@ -109,7 +114,7 @@ export class OutputChannel {
       if (this.reader === undefined) this.dropOldest()
       else if (!this.paused) {
         this.paused = true
-        this.control.pause()
+        this.control.pausePipe(this.name)
       }
     }
     this.notify()
@@ -186,7 +191,7 @@ export class OutputChannel {
     this.reader = undefined
     if (this.paused) {
       this.paused = false
-      this.control.resume()
+      this.control.resumePipe(this.name)
     }
     if (this.bytes > this.limit) this.dropOldest()
   }
@@ -208,7 +213,7 @@ export class OutputChannel {
     this.bytes -= bytes
     if (this.paused && this.bytes <= this.limit / 2) {
       this.paused = false
-      this.control.resume()
+      this.control.resumePipe(this.name)
     }
   }
 

@@ -65,8 +65,8 @@ export interface Readable {
    * was noticed while a pipe was still open.
    */
   readonly pipesOverdue: boolean
-  readonly tails: () => { stdoutTail: string | undefined; stderrTail: string | undefined }
-  readonly stateError: (reason: StateError["reason"], operation: string) => StateError
+  tails(): { stdoutTail: string | undefined; stderrTail: string | undefined }
+  stateError(reason: StateError["reason"], operation: string): StateError
 }
 
 // -----------------------------------------------------------------------------------------------------------------

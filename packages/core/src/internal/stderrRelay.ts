@@ -192,10 +192,10 @@ export class StderrRelay {
     const quietAt = Math.min(this.lastChunkAt + QUIET_MS, (this.waitingSince ?? at) + MAX_DELAY_MS)
     const wait = Math.max(this.resumeAt, quietAt) - at
     // Always a timer, so that the release can cancel it.
-    this.timer = setTimeout(this.run, Math.max(0, wait))
+    this.timer = setTimeout(() => this.run(), Math.max(0, wait))
   }
 
-  private readonly run = (): void => {
+  private run(): void {
     this.scheduled = false
     this.timer = undefined
     const started = now()
@@ -244,7 +244,11 @@ export class StderrRelay {
    * in batches of `BATCH_BUDGET_MS` with a turn of the event loop between them (`sleep(0)`: at once under a test
    * clock), so that even a full queue does not stall the event loop.
    */
-  readonly flush: Effect.Effect<void> = Effect.suspend(() => {
+  get flush(): Effect.Effect<void> {
+    return Effect.suspend(() => this.flushNow())
+  }
+
+  private flushNow(): Effect.Effect<void> {
     this.closed = true
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
@@ -255,5 +259,5 @@ export class StderrRelay {
         : Effect.zipRight(Effect.zipRight(this.logBatch(now() + BATCH_BUDGET_MS), Effect.sleep(Duration.zero)), rest)
     )
     return Effect.annotateLogs(rest, this.annotations)
-  })
+  }
 }

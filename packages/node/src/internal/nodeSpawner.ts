@@ -204,73 +204,125 @@ const spawn = (hooks: SpawnerHooks) =>
       ))
       return
     }
+    const spawned = new Spawned(child, pid, hooks, listeners)
     const { stderr, stdin, stdout } = child
+    // The listeners are shared functions that find their process through the stream: an idle process costs no
+    // closure per listener.
     if (stdout != null) {
-      stdout.on("data", listeners.onStdout)
-      stdout.once("end", listeners.onStdoutEnd)
-      stdout.on("error", () => {})
+      ;(stdout as Tagged)[SPAWNED] = spawned
+      stdout.on("data", onStdoutData)
+      stdout.once("end", onStdoutEnd)
+      stdout.on("error", ignore)
     }
     if (stderr != null) {
-      stderr.on("data", listeners.onStderr)
-      stderr.once("end", listeners.onStderrEnd)
-      stderr.on("error", () => {})
+      ;(stderr as Tagged)[SPAWNED] = spawned
+      stderr.on("data", onStderrData)
+      stderr.once("end", onStderrEnd)
+      stderr.on("error", ignore)
     }
     // EPIPE and friends are reported to the writer through the write callback; never as an uncaught exception.
-    if (stdin != null) stdin.on("error", () => {})
-    child.once("exit", (code, signal) => {
-      listeners.onExit({ exitCode: code ?? undefined, signal: signal ?? undefined })
-    })
+    if (stdin != null) stdin.on("error", ignore)
+    ;(child as Tagged)[SPAWNED] = spawned
+    child.once("exit", onChildExit)
     // A pid means the program was started (libuv reports exec failures synchronously, without one).
-    resume(Effect.succeed(makeSpawned(child, pid, hooks)))
+    resume(Effect.succeed(spawned))
   })
 
-const makeSpawned = (
-  child: ChildProcess.ChildProcess,
-  pid: number,
-  hooks: SpawnerHooks
-): ProcessSpawner.SpawnedProcess => {
-  let released = false
-  const { stderr, stdin, stdout } = child
-  const pipe = (name: "stdout" | "stderr") => name === "stdout" ? stdout : stderr
-  return {
-    pid,
-    pause: (name) => {
-      pipe(name)?.pause()
-    },
-    resume: (name) => {
-      pipe(name)?.resume()
-    },
-    write: (chunk) =>
-      Effect.async<void, SpawnedProcessError>((resume) => {
-        if (stdin == null || stdin.destroyed || stdin.writableEnded) {
-          const gone = child.exitCode !== null || child.signalCode !== null
-          resume(Effect.fail({
-            code: gone ? "EPIPE" : "ERR_STREAM_DESTROYED",
-            message: gone ? "the process has exited" : "stdin is closed",
-            cause: undefined
-          }))
-          return
-        }
-        stdin.write(chunk, (error) => resume(error ? Effect.fail(toSpawnedError(error)) : Effect.void))
-      }),
-    closeStdin: Effect.sync(() => {
+const SPAWNED = Symbol("@effect-process/node/Spawned")
+
+interface Tagged {
+  [SPAWNED]?: Spawned
+}
+
+const ignore = () => {}
+
+function onStdoutData(this: Tagged, chunk: Uint8Array) {
+  this[SPAWNED]!.listeners.onStdout(chunk)
+}
+function onStdoutEnd(this: Tagged) {
+  this[SPAWNED]!.listeners.onStdoutEnd()
+}
+function onStderrData(this: Tagged, chunk: Uint8Array) {
+  this[SPAWNED]!.listeners.onStderr(chunk)
+}
+function onStderrEnd(this: Tagged) {
+  this[SPAWNED]!.listeners.onStderrEnd()
+}
+function onChildExit(this: Tagged, code: number | null, signal: NodeJS.Signals | null) {
+  this[SPAWNED]!.listeners.onExit({ exitCode: code ?? undefined, signal: signal ?? undefined })
+}
+
+/**
+ * A started child, as the core sees it. Its methods are on the prototype and its Effects are made when asked for:
+ * an idle process costs only this object.
+ */
+class Spawned implements ProcessSpawner.SpawnedProcess {
+  private released = false
+  constructor(
+    private readonly child: ChildProcess.ChildProcess,
+    readonly pid: number,
+    private readonly hooks: SpawnerHooks,
+    readonly listeners: ProcessSpawner.SpawnListeners
+  ) {}
+
+  private pipe(name: "stdout" | "stderr") {
+    return name === "stdout" ? this.child.stdout : this.child.stderr
+  }
+
+  pause(name: "stdout" | "stderr"): void {
+    this.pipe(name)?.pause()
+  }
+
+  resume(name: "stdout" | "stderr"): void {
+    this.pipe(name)?.resume()
+  }
+
+  write(chunk: Uint8Array): Effect.Effect<void, SpawnedProcessError> {
+    return Effect.async<void, SpawnedProcessError>((resume) => {
+      const { child } = this
+      const stdin = child.stdin
+      if (stdin == null || stdin.destroyed || stdin.writableEnded) {
+        const gone = child.exitCode !== null || child.signalCode !== null
+        resume(Effect.fail({
+          code: gone ? "EPIPE" : "ERR_STREAM_DESTROYED",
+          message: gone ? "the process has exited" : "stdin is closed",
+          cause: undefined
+        }))
+        return
+      }
+      stdin.write(chunk, (error) => resume(error ? Effect.fail(toSpawnedError(error)) : Effect.void))
+    })
+  }
+
+  get closeStdin(): Effect.Effect<void> {
+    return Effect.sync(() => {
+      const stdin = this.child.stdin
       if (stdin != null && !stdin.writableEnded) stdin.end()
-    }),
-    signal: (signal, target) =>
-      Effect.suspend(() => {
-        const code = kill(target === "group" ? -pid : pid, signal)
-        if (code === undefined) return Effect.succeed(true)
-        if (code === "ESRCH") return Effect.succeed(false)
-        return Effect.fail({ code, message: `kill ${signal}: ${code}`, cause: undefined })
-      }),
-    groupAlive: Effect.sync(() => isGroupAlive(pid)),
-    closePipes: Effect.sync(() => {
-      stdout?.destroy()
-      stderr?.destroy()
-      stdin?.destroy()
-      if (!released) {
-        released = true
-        hooks.onRelease?.(pid)
+    })
+  }
+
+  signal(signal: ProcessSpawner.Signal, target: "group" | "leader"): Effect.Effect<boolean, SpawnedProcessError> {
+    return Effect.suspend(() => {
+      const code = kill(target === "group" ? -this.pid : this.pid, signal)
+      if (code === undefined) return Effect.succeed(true)
+      if (code === "ESRCH") return Effect.succeed(false)
+      return Effect.fail({ code, message: `kill ${signal}: ${code}`, cause: undefined })
+    })
+  }
+
+  get groupAlive(): Effect.Effect<boolean> {
+    return Effect.sync(() => isGroupAlive(this.pid))
+  }
+
+  get closePipes(): Effect.Effect<void> {
+    return Effect.sync(() => {
+      const { child } = this
+      child.stdout?.destroy()
+      child.stderr?.destroy()
+      child.stdin?.destroy()
+      if (!this.released) {
+        this.released = true
+        this.hooks.onRelease?.(this.pid)
       }
     })
   }
