@@ -3,7 +3,8 @@
  * is the release. Every failure is a typed error, all output is a `Stream`, and output is always drained so the
  * child never blocks on a full pipe.
  *
- * The whole lifecycle policy (launch, read, terminate, reap) is in `internal/managedProcess.ts`, top to bottom.
+ * The lifecycle (launch, ready, terminate, reap, run) is in `internal/managedProcess.ts`, top to bottom; reading the
+ * output is in `internal/reading.ts`, over one `internal/outputChannel.ts` per pipe.
  *
  * @since 0.1.0
  */

@@ -23,6 +23,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { ProcessError } from "./ProcessError.js"
+import { decodeAll } from "./internal/utf8.js"
 import * as ProcessSpawner from "./ProcessSpawner.js"
 
 /**
@@ -160,7 +161,7 @@ export const make = (
               if (!state.alive || state.stdinClosed) {
                 return Effect.fail({ code: "EPIPE", message: "the process has exited", cause: undefined })
               }
-              const text = new TextDecoder().decode(chunk)
+              const text = decodeAll(chunk)
               state.stdin += text
               for (const answer of plan.onStdin?.(text) ?? []) state.writeStdout(answer)
               return Effect.void
