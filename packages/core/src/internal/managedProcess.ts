@@ -417,14 +417,14 @@ const makeProcess = (
  * The launching fiber as a runtime for the stderr relay, which logs through the fiber's loggers, annotations and
  * log level. Taking a fiber's refs copies all of them (a `FiberRefs` map, kept by every relaying process): when the
  * refs a logger sees are the same as for the previous launch (the common case: one program, one logging set-up),
- * the previous runtime is reused.
+ * the previous runtime is reused. The fiber's context is not compared: it differs between fibers that launch in
+ * parallel (each has a `Scope` of its own) and loggers do not read services from it.
  */
 const relayRuntimeOf = (
   fiber: Fiber.RuntimeFiber<unknown, unknown>,
   flags: RuntimeFlags.RuntimeFlags
 ): Runtime.Runtime<never> => {
   const key = [
-    fiber.currentContext,
     fiber.currentDefaultServices,
     fiber.getFiberRef(FiberRef.currentLoggers),
     fiber.getFiberRef(FiberRef.currentLogAnnotations),
