@@ -22,8 +22,8 @@
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { ProcessError } from "./ProcessError.js"
 import { decodeAll } from "./internal/utf8.js"
+import { ProcessError } from "./ProcessError.js"
 import * as ProcessSpawner from "./ProcessSpawner.js"
 
 /**

@@ -31,6 +31,22 @@ describe("terminate policy (TestClock, scripted process)", () => {
     }).pipe(Effect.provide(script.layer))
   })
 
+  it.scoped("an unknown signal name is a typed InvalidCommand: at launch, in terminate and in kill, nothing sent", () => {
+    const script = scripted({ dieOn: ["SIGTERM"] })
+    return Effect.gen(function*() {
+      const bogus = "SIGFOO" as never
+      const atLaunch = yield* Effect.flip(ManagedProcess.make(["x"], { terminate: { signal: bogus } }))
+      expect(atLaunch._tag === "ProcessError" && atLaunch.reason).toBe("InvalidCommand")
+      expect(script.spawner.processes).toHaveLength(0)
+      const proc = yield* ManagedProcess.make(["x"])
+      const inTerminate = yield* Effect.flip(proc.terminate({ signal: bogus }))
+      expect(inTerminate.reason).toBe("InvalidCommand")
+      const inKill = yield* Effect.flip(proc.kill(bogus))
+      expect(inKill._tag === "ProcessError" && inKill.reason).toBe("InvalidCommand")
+      expect(script.signals).toEqual([])
+    }).pipe(Effect.provide(script.layer))
+  })
+
   it.scoped("the configured signal is sent, and terminate runs once", () => {
     const script = scripted({ dieOn: ["SIGINT"] })
     return Effect.gen(function*() {

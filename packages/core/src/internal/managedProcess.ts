@@ -115,15 +115,52 @@ const DEFAULT_SETTINGS: TerminateSettings = {
   killTimeout: Duration.decode(DEFAULT_KILL_TIMEOUT)
 }
 
+const SIGNALS: ReadonlyArray<string> = [
+  "SIGTERM",
+  "SIGKILL",
+  "SIGINT",
+  "SIGHUP",
+  "SIGQUIT",
+  "SIGUSR1",
+  "SIGUSR2",
+  "SIGSTOP",
+  "SIGCONT",
+  "SIGABRT",
+  "SIGALRM",
+  "SIGPIPE",
+  "SIGWINCH"
+] satisfies ReadonlyArray<Signal>
+
+/** A signal name the `Signal` type allows, checked at run time (a JavaScript caller may pass anything). */
+const decodeSignal = (
+  command: ReadonlyArray<string>,
+  name: string,
+  signal: unknown
+): Either.Either<Signal, ProcessError> =>
+  typeof signal === "string" && SIGNALS.includes(signal)
+    ? Either.right(signal as Signal)
+    : Either.left(
+      new ProcessError({
+        reason: "InvalidCommand",
+        command,
+        detail: `${name} must be one of ${SIGNALS.join(", ")} (got ${String(signal).slice(0, 50)})`
+      })
+    )
+
 const decodeTerminate = (
   command: ReadonlyArray<string>,
   options: ManagedProcess.TerminateOptions | undefined,
   defaults: TerminateSettings = DEFAULT_SETTINGS
 ): Either.Either<TerminateSettings, ProcessError> => {
-  if (options === undefined || (options.timeout === undefined && options.killTimeout === undefined)) {
+  if (options === undefined) return Either.right(defaults)
+  if (options.signal !== undefined && options.signal !== defaults.signal) {
+    const signal = decodeSignal(command, "terminate.signal", options.signal)
+    if (Either.isLeft(signal)) return Either.left(signal.left)
+  }
+  if (options.timeout === undefined && options.killTimeout === undefined) {
     // The common case, no durations to decode: no new object on the launch path.
     return Either.right(
-      options?.signal === undefined || options.signal === defaults.signal
+      options.signal === undefined || options.signal === defaults.signal
         ? defaults
         : { ...defaults, signal: options.signal }
     )
@@ -634,6 +671,8 @@ class Handle<A> implements ManagedProcess.ManagedProcess<A> {
 const kill = (proc: Process, signal: Signal): Effect.Effect<void, ProcessError | StateError> =>
   Effect.suspend((): Effect.Effect<void, ProcessError | StateError> => {
     if (proc.released) return Effect.fail(proc.stateError("Released", "kill"))
+    const valid = decodeSignal(proc.command, "kill", signal)
+    if (Either.isLeft(valid)) return Effect.fail(valid.left)
     return proc.spawned.signal(signal, "group").pipe(
       Effect.mapError((error) =>
         new ProcessError({
