@@ -109,9 +109,10 @@ export interface Options<A = void, E = never, R = never> {
   /** Bytes of each pipe's most recent output kept for error messages. Default 8 KiB. */
   readonly tailSize?: number | undefined
   /**
-   * The longest line, in characters, that the line readers (`lines`, `stderrLines`, `readLine`, `takeLines`)
-   * return. A longer line fails the read with `ProcessError` `LineTooLong` and is skipped: the next line read
-   * starts after it. Default 1 MiB characters. Output patterns test longer lines in overlapping pieces instead.
+   * The longest line, in UTF-16 code units (JavaScript string length), that the line readers (`lines`,
+   * `stderrLines`, `readLine`, `takeLines`) return. A longer line fails the read with `ProcessError` `LineTooLong`
+   * and is skipped: the next line read starts after it. Default 1 Mi. Output patterns test longer lines in
+   * overlapping pieces instead.
    */
   readonly maxLineLength?: number | undefined
 }
@@ -221,8 +222,9 @@ export interface ManagedProcess<out Ready = void> extends Pipeable {
   /** The next character (a whole code point) of stdout. Default timeout 1 s. */
   readonly readChar: (options?: ReadOptions) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
   /**
-   * Reads stdout until the pattern matches (an array means: every part appears, the reference's semantics) and
-   * consumes the output up to the match. Fails with `ProcessError` `ExitedBeforeMatch` if the output ends first,
+   * Reads stdout (or the pipes the pattern names) until the pattern matches (an array means: every part appears, the
+   * reference's semantics) and consumes the output through the line that completed the match, on that pipe only.
+   * Any other outcome (timeout, failure, interruption) gives back everything it read. Fails with `ProcessError` `ExitedBeforeMatch` if the output ends first,
    * with `TimeoutError` (default 10 s) carrying what was seen.
    */
   readonly waitForOutput: {

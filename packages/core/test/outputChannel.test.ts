@@ -119,14 +119,41 @@ describe("OutputChannel", () => {
     expect(tail.endsWith("line 99\n")).toBe(true)
   })
 
-  it("text put back is read first, and bytes after text come in order", () => {
+  it("a rewound read gives everything back, in order; a committed one consumes exactly what it took", () => {
     const ch = channel()
-    ch.push(bytes("hello world"))
-    const text = ch.takeAllText()
-    ch.unread(text.slice(6))
-    ch.push(bytes("!"))
-    const all = ch.takeBytes().map((chunk) => new TextDecoder().decode(chunk)).join("")
-    expect(all).toBe("world!")
+    ch.push(bytes("one\r\ntwo\r\nthr"))
+    ch.begin()
+    expect(ch.takeLines(2)).toEqual(["one", "two"])
+    expect(ch.takeChar()).toBe("t")
+    ch.rewind()
+    ch.begin()
+    expect(ch.takeLines(1)).toEqual(["one"])
+    ch.commit()
+    // The "\r\n" of what was given back is intact: bytes after text are the bytes that arrived.
+    expect(new TextDecoder().decode(ch.takeBytes()[0])).toBe("two\r\nthr")
+  })
+
+  it("bytes after a text read are the bytes that arrived, invalid UTF-8 included", () => {
+    const ch = channel()
+    const raw = Uint8Array.of(0x61, 0x0a, 0xff, 0x62, 0xc0, 0xaf, 0x0a, 0xe2, 0x82)
+    ch.push(raw)
+    ch.begin()
+    expect(ch.takeLines(1)).toEqual(["a"])
+    expect(ch.takeChar()).toBe("\uFFFD")
+    ch.rewind()
+    expect(ch.takeLines(1)).toEqual(["a"])
+    const rest = ch.takeBytes()
+    expect(Array.from(rest.flatMap((chunk) => Array.from(chunk)))).toEqual([0xff, 0x62, 0xc0, 0xaf, 0x0a, 0xe2, 0x82])
+  })
+
+  it("a too-long line is removed for good, also inside a read that is rewound: the next line read starts after it", () => {
+    const ch = channel(1 << 20, undefined, 4)
+    ch.push(bytes("a\nb\n" + "x".repeat(20) + "\nc\n"))
+    ch.begin()
+    expect(ch.takeLines(3)).toEqual(["a", "b"])
+    expect(ch.takeLines(1)).toBe(LINE_TOO_LONG)
+    ch.rewind()
+    expect(ch.takeLines(Infinity)).toEqual(["a", "b", "c"])
   })
 
   it.effect("every waiter is woken by the next change: none can take another's wake-up", () =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as FC from "effect/FastCheck"
-import { incompleteSuffixLength, Utf8Decoder } from "../src/internal/utf8.js"
+import { byteOffsetOf, incompleteSuffixLength, Utf8Decoder } from "../src/internal/utf8.js"
 
 /** Decodes `chunks` with the library's decoder. */
 const decodeChunks = (chunks: ReadonlyArray<Uint8Array>): string => {
@@ -76,6 +76,24 @@ describe("Utf8Decoder", () => {
           if (pending !== undefined && incompleteSuffixLength(pending) !== pending.length) return false
         }
         return out + decoder.end() === new TextDecoder().decode(bytes)
+      }),
+      { numRuns: 3000 }
+    )
+  })
+
+  it("finds the bytes behind any prefix of the text, at every code point boundary, for any bytes", () => {
+    FC.assert(
+      FC.property(FC.uint8Array({ maxLength: 48 }), (bytes) => {
+        const text = new TextDecoder().decode(bytes)
+        for (let units = 0; units <= text.length; units++) {
+          const code = text.charCodeAt(units - 1)
+          if (units > 0 && code >= 0xd800 && code <= 0xdbff) continue // inside a surrogate pair
+          const offset = byteOffsetOf(bytes, units)
+          // The prefix decodes to exactly the text's prefix, and the rest to exactly the rest.
+          if (new TextDecoder().decode(bytes.subarray(0, offset)) !== text.slice(0, units)) return false
+          if (new TextDecoder().decode(bytes.subarray(offset)) !== text.slice(units)) return false
+        }
+        return true
       }),
       { numRuns: 3000 }
     )

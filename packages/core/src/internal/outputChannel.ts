@@ -6,19 +6,20 @@
  *   counted), so a child is never blocked by output nobody wants.
  * - While a reader holds the pipe and falls more than `limit` bytes behind, the pipe is paused until it catches up
  *   to half of that: a reader sees everything, in order.
- * - Bytes are decoded lazily (many pipes are never read as text) with the one UTF-8 decoder of `utf8.ts`; text a
- *   reader decoded but did not consume stays in front of the unread bytes for the next reader, as text or, for a
- *   byte reader, as bytes again.
+ * - Bytes are decoded lazily (many pipes are never read as text) with the one UTF-8 decoder of `utf8.ts`, into
+ *   segments that keep the exact bytes of their text: text a reader decoded but did not consume stays for the next
+ *   reader, as text or, for a byte reader, as the very bytes that arrived (invalid UTF-8 included).
+ * - Text readers read in a transaction: `begin`, then `commit` (what was taken is consumed) or `rewind` (it is all
+ *   there again, in order): an exact reader that times out, fails or is interrupted loses nothing.
  * - Any number of parties may wait for a change at once (readers of this pipe, a reader of both pipes, the
  *   release): each waiter is woken by the next change, none can take another's wake-up.
  *
+ * Positions in the text are absolute (they only grow), so that marks stay valid while consumed text is dropped.
  * The take operations are synchronous and consume exactly what they return; the Effects that wait and hold the
  * pipe are in `reading.ts`.
  */
 import * as Effect from "effect/Effect"
-import { concatBytes, decodeAll, Utf8Decoder } from "./utf8.js"
-
-const encoder = new TextEncoder()
+import { byteOffsetOf, concatBytes, decodeAll, Utf8Decoder } from "./utf8.js"
 
 /**
  * The last `limit` bytes written to a pipe, kept for error messages whatever was read.
@@ -68,6 +69,13 @@ export interface PipeControl {
   readonly resumePipe: (name: "stdout" | "stderr") => void
 }
 
+/** Decoded text and the exact bytes it was decoded from; `start` is the absolute position of its first character. */
+interface Segment {
+  readonly bytes: Uint8Array
+  readonly text: string
+  readonly start: number
+}
+
 /** @internal */
 export class OutputChannel {
   private chunks: Array<Uint8Array> = []
@@ -81,12 +89,20 @@ export class OutputChannel {
   private paused = false
   /** The operation holding the pipe, if any. */
   reader: string | undefined = undefined
-  /** Decoded text not consumed yet, from `textPos`; it comes before every unread chunk. */
+
+  // --- the text view: decoded output, from `base` on, that is not consumed or not committed yet ---
+  private segments: Array<Segment> = []
+  /** The concatenation of the segments' texts. */
   private text = ""
-  private textPos = 0
-  /** Where the next search for a newline starts: the text before it has none. */
+  /** The absolute position of `text[0]`. */
+  private base = 0
+  /** The absolute position of the next character to read. */
+  private pos = 0
+  /** The start of the open transaction: what was taken since can still be given back. */
+  private mark: number | undefined = undefined
+  /** From this absolute position on the text may hold a newline; before it, none (no rescans of a long line). */
   private searchFrom = 0
-  /** The rest of a line longer than `maxLineLength` is being discarded, up to its newline. */
+  /** The rest of a line longer than `maxLineLength` is being discarded as it arrives, up to its newline. */
   private skippingLine = false
   private readonly decoder = new Utf8Decoder()
   readonly tail: Tail
@@ -137,10 +153,8 @@ export class OutputChannel {
 
   private dropOldest(): void {
     // Text decoded earlier but not consumed is the oldest output: it goes first.
-    if (this.textPos < this.text.length) {
-      this.dropped += this.text.length - this.textPos
-      this.resetText()
-    }
+    if (this.pos < this.textEnd) this.dropped += this.textEnd - this.pos
+    this.clearText()
     while (this.bytes > this.limit && this.chunks.length > 1) {
       const chunk = this.chunks.shift()!
       this.bytes -= chunk.length
@@ -196,17 +210,55 @@ export class OutputChannel {
     if (this.bytes > this.limit) this.dropOldest()
   }
 
+  // --- transactions of text readers ---
+
+  /** Starts a read that can be given back: everything taken from now on until `commit` or `rewind`. */
+  begin(): void {
+    this.mark = this.pos
+  }
+
+  /** What was taken since `begin` is consumed. */
+  commit(): void {
+    this.mark = undefined
+  }
+
+  /** What was taken since `begin` is there again, in order, for the next reader. */
+  rewind(): void {
+    if (this.mark === undefined) return
+    // The text from the mark on is still in the view: `compact` keeps it while a transaction is open. A mark that
+    // fell behind the view (more than `limit` taken and not committed) gives back what is left.
+    this.pos = Math.max(this.mark, this.base)
+    this.searchFrom = this.pos
+    this.mark = undefined
+  }
+
+  /** The text taken since `begin`, plus what is decoded but not taken yet: what a read has seen, for errors. */
+  seenText(maxLength: number): string {
+    const from = Math.max(this.mark ?? this.pos, this.base) - this.base
+    const seen = this.text.slice(from)
+    return seen.length > maxLength ? seen.slice(-maxLength) : seen
+  }
+
+  /** The absolute position of the next character to read (to give `setPosition` later). */
+  get position(): number {
+    return this.pos
+  }
+
+  /** Moves the read position back to `position`, taken in the open transaction: what follows is unread again. */
+  setPosition(position: number): void {
+    this.pos = Math.max(position, this.base)
+    this.searchFrom = Math.min(this.searchFrom, this.pos)
+  }
+
   // --- the reader side: each take consumes exactly what it returns ---
+
+  private get textEnd(): number {
+    return this.base + this.text.length
+  }
 
   /** Whether there is nothing left to read and nothing more will come. */
   get exhausted(): boolean {
-    return this.ended && this.chunks.length === 0 && this.textPos >= this.text.length &&
-      this.decoder.pending === undefined
-  }
-
-  /** Whether any output is waiting to be taken. */
-  get hasUnread(): boolean {
-    return this.chunks.length > 0 || this.textPos < this.text.length
+    return this.ended && this.chunks.length === 0 && this.pos >= this.textEnd && this.decoder.pending === undefined
   }
 
   private consumed(bytes: number): void {
@@ -217,20 +269,52 @@ export class OutputChannel {
     }
   }
 
-  private resetText(): void {
+  private clearText(): void {
+    this.base = this.pos = this.searchFrom = this.textEnd
+    this.segments = []
     this.text = ""
-    this.textPos = 0
-    this.searchFrom = 0
+    this.mark = undefined
   }
 
   /**
-   * All unread output as bytes: text decoded earlier but not consumed comes first (encoded again), then the bytes of
-   * an incomplete character, then every unread chunk. Empty when there is none.
+   * Drops the segments before both the read position and the open transaction's mark. Past `limit` characters of
+   * text taken but not committed, the oldest of it can no longer be given back (as unread output past `limit` is
+   * dropped): memory stays bounded whatever a reader does.
+   */
+  private compact(): void {
+    if (this.mark !== undefined && this.pos - this.mark > this.limit) this.mark = this.pos - this.limit
+    const keep = Math.min(this.pos, this.mark ?? this.pos)
+    let first = 0
+    while (first < this.segments.length) {
+      const segment = this.segments[first]!
+      if (segment.start + segment.text.length > keep) break
+      first++
+    }
+    if (first === 0) return
+    this.segments = this.segments.slice(first)
+    const start = this.segments[0]?.start ?? this.textEnd
+    this.text = this.text.slice(start - this.base)
+    this.base = start
+  }
+
+  /**
+   * All unread output as bytes, exactly as it arrived: the bytes of text decoded earlier but not consumed come
+   * first, then those of an incomplete character, then every unread chunk. Empty when there is none.
    */
   takeBytes(): Array<Uint8Array> {
     const out: Array<Uint8Array> = []
-    if (this.textPos < this.text.length) out.push(encoder.encode(this.text.slice(this.textPos)))
-    this.resetText()
+    if (this.pos < this.textEnd) {
+      for (const segment of this.segments) {
+        const end = segment.start + segment.text.length
+        if (end <= this.pos) continue
+        out.push(
+          segment.start >= this.pos ? segment.bytes : segment.bytes.subarray(
+            byteOffsetOf(segment.bytes, this.pos - segment.start)
+          )
+        )
+      }
+    }
+    this.clearText()
     this.skippingLine = false
     const pending = this.decoder.takePending()
     if (pending !== undefined) out.push(pending)
@@ -250,77 +334,118 @@ export class OutputChannel {
    */
   private decodeNext(): boolean {
     const next = this.chunks.shift()
-    let piece: string
+    let bytes: Uint8Array
     if (next === undefined) {
       if (!this.ended || this.decoder.pending === undefined) return false
-      piece = this.decoder.end()
+      bytes = this.decoder.takePending()!
     } else {
       this.consumed(next.length)
-      piece = this.decoder.decode(next)
+      bytes = this.decoder.complete(next)
     }
+    let piece = decodeAll(bytes)
     if (this.skippingLine) {
+      // The rest of a line that was too long: gone as it arrives, up to its newline.
       const newline = piece.indexOf("\n")
       if (newline < 0) return true
       this.skippingLine = false
+      bytes = bytes.subarray(byteOffsetOf(bytes, newline + 1))
       piece = piece.slice(newline + 1)
     }
-    if (this.textPos > 0) {
-      // Keep only what is unread: the text view never holds consumed output.
-      this.text = this.text.slice(this.textPos)
-      this.searchFrom = Math.max(0, this.searchFrom - this.textPos)
-      this.textPos = 0
-    }
+    this.compact()
+    if (piece.length === 0) return true
+    this.segments.push({ bytes, text: piece, start: this.textEnd })
     this.text = this.text.length === 0 ? piece : this.text + piece
     return true
   }
 
+  /**
+   * Removes the line that starts at `start` (absolute) and is longer than `maxLineLength`: through its newline if
+   * it has arrived, otherwise what there is of it, and the rest as it arrives. It is gone for every reader, in or
+   * out of a transaction: the next line read starts after it.
+   */
+  private skipLine(start: number): void {
+    const from = start - this.base
+    const newline = this.text.indexOf("\n", from)
+    const end = newline < 0 ? this.text.length : newline + 1
+    this.skippingLine = newline < 0
+    const removed = end - from
+    const kept: Array<Segment> = []
+    let shift = 0
+    for (const segment of this.segments) {
+      const segmentStart = segment.start - this.base
+      const segmentEnd = segmentStart + segment.text.length
+      if (segmentEnd <= from || segmentStart >= end) {
+        kept.push(shift === 0 ? segment : { ...segment, start: segment.start - shift })
+        continue
+      }
+      // The segment overlaps [from, end): keep what is before and after it, with their exact bytes.
+      if (segmentStart < from) {
+        const units = from - segmentStart
+        kept.push({
+          bytes: segment.bytes.subarray(0, byteOffsetOf(segment.bytes, units)),
+          text: segment.text.slice(0, units),
+          start: segment.start
+        })
+      }
+      if (segmentEnd > end) {
+        const units = end - segmentStart
+        kept.push({
+          bytes: segment.bytes.subarray(byteOffsetOf(segment.bytes, units)),
+          text: segment.text.slice(units),
+          start: start
+        })
+      }
+      shift = removed
+    }
+    this.segments = kept
+    this.text = this.text.slice(0, from) + this.text.slice(end)
+    this.searchFrom = Math.min(this.searchFrom, start)
+  }
+
   private takeText(end: number): string {
-    const out = this.text.slice(this.textPos, end)
-    this.textPos = end
-    this.searchFrom = end
-    if (end >= this.text.length) this.resetText()
+    const out = this.text.slice(this.pos - this.base, end - this.base)
+    this.pos = end
+    if (this.searchFrom < end) this.searchFrom = end
     return out
   }
 
   /**
    * Up to `max` complete lines, without their `\n` / `\r\n`; empty when no complete line is available yet. At the
    * end of the output a last line without `\n` is a line. When the next line is longer than `maxLineLength`, the
-   * lines before it are returned first; then `LINE_TOO_LONG`, and that line is discarded up to its newline, so the
-   * next take starts after it.
+   * lines before it are returned first; then `LINE_TOO_LONG`, and that line is removed (see `skipLine`).
    */
   takeLines(max: number): Array<string> | typeof LINE_TOO_LONG {
     const out: Array<string> = []
     const maxLength = this.maxLineLength
     for (;;) {
       const text = this.text
-      let pos = this.textPos
+      const base = this.base
+      let pos = this.pos
       while (out.length < max) {
-        const newline = text.indexOf("\n", this.searchFrom > pos ? this.searchFrom : pos)
+        const newline = text.indexOf("\n", (this.searchFrom > pos ? this.searchFrom : pos) - base)
         if (newline < 0) break
-        const end = newline > pos && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline
-        if (end - pos > maxLength) break
-        out.push(text.slice(pos, end))
-        pos = newline + 1
+        const lineStart = pos - base
+        const end = newline > lineStart && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline
+        if (end - lineStart > maxLength) break
+        out.push(text.slice(lineStart, end))
+        pos = base + newline + 1
       }
-      this.textPos = pos
-      this.searchFrom = pos
-      if (pos >= text.length) this.resetText()
+      this.pos = pos
+      if (this.searchFrom < pos) this.searchFrom = pos
       if (out.length >= max) return out
-      const rest = this.text.length - this.textPos
       // The rest holds no complete line within the limit. A trailing "\r" may still belong to a "\r\n".
-      const newline = this.text.indexOf("\n", this.textPos)
-      const partial = newline < 0 ? rest - (this.text.endsWith("\r") ? 1 : 0) : maxLength + 1
+      const from = pos - base
+      const newline = text.indexOf("\n", from)
+      const partial = newline < 0 ? text.length - from - (text.endsWith("\r") ? 1 : 0) : maxLength + 1
       if (partial > maxLength) {
         if (out.length > 0) return out
-        this.skippingLine = newline < 0
-        if (newline < 0) this.resetText()
-        else this.takeText(newline + 1)
+        this.skipLine(pos)
         return LINE_TOO_LONG
       }
-      this.searchFrom = this.text.length
+      this.searchFrom = this.textEnd
       if (!this.decodeNext()) {
-        if (this.ended && this.chunks.length === 0 && this.textPos < this.text.length) {
-          const last = this.takeText(this.text.length)
+        if (this.ended && this.chunks.length === 0 && this.pos < this.textEnd) {
+          const last = this.takeText(this.textEnd)
           out.push(last.endsWith("\r") ? last.slice(0, -1) : last)
         }
         return out
@@ -330,34 +455,19 @@ export class OutputChannel {
 
   /** One character (a whole code point), or `undefined` when none is available yet. */
   takeChar(): string | undefined {
-    while (this.textPos >= this.text.length) {
+    while (this.pos >= this.textEnd) {
       if (!this.decodeNext()) return undefined
     }
-    const code = this.text.codePointAt(this.textPos)!
-    return this.takeText(this.textPos + (code > 0xffff ? 2 : 1))
+    const code = this.text.codePointAt(this.pos - this.base)!
+    return this.takeText(this.pos + (code > 0xffff ? 2 : 1))
   }
 
   /** All text available now (decoding every unread chunk); empty when there is none. */
   takeAllText(): string {
-    if (this.textPos >= this.text.length && this.chunks.length === 1 && !this.skippingLine) {
-      // The common case, one fresh chunk: decode it straight to the caller, without the text view.
-      this.resetText()
-      const chunk = this.chunks.shift()!
-      this.consumed(chunk.length)
-      return this.decoder.decode(chunk)
-    }
     while (this.decodeNext()) {
       // decode everything available
     }
-    return this.takeText(this.text.length)
-  }
-
-  /** Puts back text a reader took but did not consume; it is read first next time. */
-  unread(text: string): void {
-    if (text.length === 0) return
-    this.text = text + this.text.slice(this.textPos)
-    this.textPos = 0
-    this.searchFrom = 0
+    return this.takeText(this.textEnd)
   }
 }
 

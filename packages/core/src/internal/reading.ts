@@ -16,6 +16,7 @@
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { identity } from "effect/Function"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
@@ -85,30 +86,60 @@ export const holdPipes = (
   operation: string
 ): Effect.Effect<Array<OutputChannel>, StateError, Scope.Scope> =>
   Effect.acquireRelease(
-    Effect.suspend((): Effect.Effect<Array<OutputChannel>, StateError> => {
-      if (proc.released) return Effect.fail(proc.stateError("Released", operation))
-      const channels: Array<OutputChannel> = []
-      for (const source of sources) {
-        const channel = proc[source]
-        if (channel === undefined) return Effect.fail(proc.stateError("NotPiped", operation))
-        channels.push(channel)
-      }
-      const held = channels.filter((channel) => channel.acquire(operation))
-      if (held.length === channels.length) return Effect.succeed(channels)
-      held.forEach((channel) => channel.releaseReader())
-      return Effect.fail(proc.stateError("ConcurrentRead", operation))
-    }),
+    acquirePipes(proc, sources, operation),
     (channels) => Effect.sync(() => channels.forEach((channel) => channel.releaseReader()))
   )
 
-/** Holds one pipe's reader slot for the duration of `use`. */
-const withReader = <A, E, R>(
+/**
+ * An exact read of the pipes named by `sources`: holds their reader slots, and takes output in a transaction on each
+ * that is committed only when the whole read succeeds. Whatever else ends it (a timeout, a failure, an interruption
+ * at any point, also one that lands after the output was taken in an inner fiber of a timeout or a race) gives
+ * everything back, in order: the transaction is settled in the same uninterruptible step that gives back the
+ * reader slots, once the read's outcome is final. `settle` may settle a transaction itself on success (for example
+ * commit only part of what was taken); the others are committed.
+ */
+const exactRead = <A, E, R>(
   proc: Readable,
-  name: OutputPattern.Source,
+  sources: ReadonlyArray<OutputPattern.Source>,
   operation: string,
-  use: (channel: OutputChannel) => Effect.Effect<A, E, R>
+  read: (channels: ReadonlyArray<OutputChannel>) => Effect.Effect<A, E, R>,
+  settle?: (channels: ReadonlyArray<OutputChannel>, value: A) => void
 ): Effect.Effect<A, E | StateError, R> =>
-  Effect.scoped(Effect.flatMap(holdPipes(proc, [name], operation), ([channel]) => use(channel!)))
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(acquirePipes(proc, sources, operation), (channels) => {
+      for (const channel of channels) channel.begin()
+      return Effect.onExit(restore(read(channels)), (exit) =>
+        Effect.sync(() => {
+          if (Exit.isSuccess(exit)) {
+            settle?.(channels, exit.value)
+            for (const channel of channels) channel.commit()
+          } else {
+            for (const channel of channels) channel.rewind()
+          }
+          for (const channel of channels) channel.releaseReader()
+        }))
+    })
+  )
+
+/** The reader slots of `sources`, or the `StateError` that refuses them. */
+const acquirePipes = (
+  proc: Readable,
+  sources: ReadonlyArray<OutputPattern.Source>,
+  operation: string
+): Effect.Effect<Array<OutputChannel>, StateError> =>
+  Effect.suspend(() => {
+    if (proc.released) return Effect.fail(proc.stateError("Released", operation))
+    const channels: Array<OutputChannel> = []
+    for (const source of sources) {
+      const channel = proc[source]
+      if (channel === undefined) return Effect.fail(proc.stateError("NotPiped", operation))
+      channels.push(channel)
+    }
+    const held = channels.filter((channel) => channel.acquire(operation))
+    if (held.length === channels.length) return Effect.succeed(channels)
+    held.forEach((channel) => channel.releaseReader())
+    return Effect.fail(proc.stateError("ConcurrentRead", operation))
+  })
 
 const FALSE = Effect.succeed(false)
 
@@ -180,27 +211,31 @@ const takeNext = <A>(
     }
   })
 
-/** A read of the next item of stdout (a line, a character, lines), with its timeout. */
+/** What a read's `TimeoutError.seen` shows: the output it took and what is decoded after it, bounded. */
+const SEEN_LENGTH = 64 * 1024
+
+/**
+ * An exact read of stdout (a line, a character, lines) with its timeout: `take` is called until it yields, in a
+ * transaction (see `exactRead`).
+ */
 const readNext = <A>(
   proc: Readable,
   options: ManagedProcess.ReadOptions | undefined,
   reason: "ReadLine" | "ReadChar",
   operation: string,
   defaultTimeout: Duration.DurationInput,
-  take: (channel: OutputChannel) => A | undefined | ProcessError,
-  putBack?: (channel: OutputChannel) => void
+  take: (channel: OutputChannel) => A | undefined | ProcessError
 ): Effect.Effect<A, ProcessError | StateError | TimeoutError> =>
   Effect.flatMap(
     decodeDuration(proc.command, "timeout", options?.timeout, defaultTimeout),
     (timeout) =>
-      withReader(proc, "stdout", operation, (channel) => {
-        const read = takeNext(proc, channel, () => take(channel)).pipe(
-          Effect.timeoutFail({ duration: timeout, onTimeout: () => timeoutError(proc, reason, timeout) })
-        )
-        return putBack === undefined
-          ? read
-          : Effect.onExit(read, (exit) => Exit.isSuccess(exit) ? Effect.void : Effect.sync(() => putBack(channel)))
-      })
+      exactRead(proc, ["stdout"], operation, ([channel]) =>
+        takeNext(proc, channel!, () => take(channel!)).pipe(
+          Effect.timeoutFail({
+            duration: timeout,
+            onTimeout: () => timeoutError(proc, reason, timeout, { seen: channel!.seenText(SEEN_LENGTH) })
+          })
+        ))
   )
 
 /** @internal */
@@ -215,8 +250,9 @@ export const readChar = (proc: Readable, options: ManagedProcess.ReadOptions | u
   readNext(proc, options, "ReadChar", "readChar", DEFAULT_READCHAR_TIMEOUT, (channel) => channel.takeChar())
 
 /**
- * The next `count` lines of stdout, exactly: what follows them stays unread. A timeout or an early end of the
- * output puts the lines already taken back, losing nothing.
+ * The next `count` lines of stdout, exactly: what follows them stays unread. A timeout, an early end of the output
+ * or an interruption gives the lines already taken back, losing nothing. A line longer than `maxLineLength` among
+ * them fails the read with `LineTooLong` and is skipped; the lines before it are given back.
  *
  * @internal
  */
@@ -236,24 +272,19 @@ export const takeLines = (
     )
   }
   if (count === 0) return Effect.succeed([])
-  let taken: Array<string> = []
-  return readNext(
-    proc,
-    options,
-    "ReadLine",
-    "takeLines",
-    DEFAULT_READLINE_TIMEOUT,
-    (channel) => {
-      const lines = channel.takeLines(count - taken.length)
-      if (lines === LINE_TOO_LONG) return lineTooLong(proc, "stdout", channel)
-      taken = taken.length === 0 ? lines : taken.concat(lines)
-      return taken.length === count ? taken : undefined
-    },
-    (channel) => {
-      if (taken.length > 0) channel.unread(taken.map((line) => line + "\n").join(""))
-      taken = []
-    }
-  )
+  return Effect.suspend(() => {
+    // Each run of the Effect reads afresh.
+    let taken: Array<string> = []
+    return readNext(proc, options, "ReadLine", "takeLines", DEFAULT_READLINE_TIMEOUT, (channel) => {
+      for (;;) {
+        const lines = channel.takeLines(count - taken.length)
+        if (lines === LINE_TOO_LONG) return lineTooLong(proc, "stdout", channel)
+        if (lines.length === 0) return undefined
+        taken = taken.length === 0 ? lines : taken.concat(lines)
+        if (taken.length === count) return taken
+      }
+    })
+  })
 }
 
 // -----------------------------------------------------------------------------------------------------------------
@@ -318,83 +349,94 @@ export const waitForOutput = <A>(
     decodeDuration(proc.command, "timeout", options?.timeout, DEFAULT_WAIT_TIMEOUT),
     (timeout) => {
       const matcher = resolved.matcher()
-      return matchPattern(proc, resolved, matcher, "waitForOutput").pipe(
-        Effect.timeoutFail({
+      // The timeout is inside the exact read, so that a match it cuts off is given back.
+      return matchPattern(proc, resolved, matcher, "waitForOutput", (match) =>
+        Effect.timeoutFail(match, {
           duration: timeout,
           onTimeout: () =>
             timeoutError(proc, "WaitForOutput", timeout, { seen: matcher.seen(), expected: resolved.description })
-        })
-      )
+        }))
     }
   )
 }
 
 /**
- * Holds the reader slot of every pipe `pattern` reads and matches their output with `matcher`.
+ * Holds the reader slot of every pipe `pattern` reads and matches their output with `matcher`, as an exact read: on
+ * success, the pipe whose output completed the match is consumed through the line that completed it, and what was
+ * read of any other pipe is given back; on any other outcome everything is given back (see `exactRead`).
  *
  * @internal
  */
-export const matchPattern = <A>(
+export const matchPattern = <A, E = never>(
   proc: Readable,
   pattern: OutputPattern.OutputPattern<A>,
   matcher: OutputPattern.Matcher<A>,
-  operation: string
-): Effect.Effect<A, ProcessError | StateError> =>
-  Effect.scoped(Effect.flatMap(
-    holdPipes(proc, pattern.sources, operation),
-    (channels) => matchOutput(proc, channels.map((channel, i) => [pattern.sources[i]!, channel] as const), matcher)
-  ))
+  operation: string,
+  bound: (match: Effect.Effect<Match<A>, ProcessError>) => Effect.Effect<Match<A>, ProcessError | E> = identity
+): Effect.Effect<A, ProcessError | StateError | E> =>
+  Effect.map(
+    exactRead(
+      proc,
+      pattern.sources,
+      operation,
+      (channels) =>
+        bound(matchOutput(proc, channels.map((channel, i) => [pattern.sources[i]!, channel] as const), matcher)),
+      (channels, match) =>
+        channels.forEach((channel, i) => {
+          if (i === match.pipe) channel.setPosition(match.end)
+          else channel.rewind()
+        })
+    ),
+    (match) => match.value
+  )
+
+/** A match: its value, the pipe (index) whose output completed it, and where that output is consumed through. */
+export interface Match<A> {
+  readonly value: A
+  readonly pipe: number
+  readonly end: number
+}
 
 /**
- * Feeds the matcher every piece of unread output once, in order, and puts back what follows the match. When the
- * process exits, output still in flight gets `PIPE_GRACE` to arrive before the wait fails.
+ * Feeds the matcher every piece of unread output once, in order. When the process exits, output still in flight
+ * gets until the pipes are overdue to arrive before the wait fails.
  */
 const matchOutput = <A>(
   proc: Readable,
   pipes: ReadonlyArray<readonly [OutputPattern.Source, OutputChannel]>,
   matcher: OutputPattern.Matcher<A>
-): Effect.Effect<A, ProcessError> => {
-  // What the wait took from each pipe, put back if it does not match (timeout, interruption, failure): a wait that
-  // gives up loses nothing. Bounded like the pipe's own buffer; beyond that the oldest is dropped, as unread
-  // output is.
-  const taken = pipes.map(([, channel]) => new pattern_.SeenText(channel.limit))
-  const putBack = Effect.sync(() => pipes.forEach(([, channel], i) => channel.unread(taken[i]!.value)))
-  return Effect.onExit(
-    matchOutputLoop(proc, pipes, matcher, taken),
-    (exit) => Exit.isSuccess(exit) ? Effect.void : putBack
-  )
-}
-
-const matchOutputLoop = <A>(
-  proc: Readable,
-  pipes: ReadonlyArray<readonly [OutputPattern.Source, OutputChannel]>,
-  matcher: OutputPattern.Matcher<A>,
-  taken: ReadonlyArray<pattern_.SeenText>
-): Effect.Effect<A, ProcessError> =>
+): Effect.Effect<Match<A>, ProcessError> =>
   Effect.gen(function*() {
     let decision = pipes.length === 0 ? undefined : matcher.feed("", pipes[0]![0])
+    let pipe = 0
+    let end = pipes.length === 0 ? 0 : pipes[0]![1].position
     const finished = new Set<OutputPattern.Source>()
     let overdue = false
     search: while (decision === undefined) {
       const versions = pipes.map(([, channel]) => channel.currentVersion)
       let progressed = false
       for (const [index, [source, channel]] of pipes.entries()) {
+        const start = channel.position
         const text = channel.takeAllText()
         if (text.length === 0) continue
         progressed = true
-        taken[index]!.append(text)
         decision = matcher.feed(text, source)
         if (decision !== undefined) {
-          channel.unread(text.slice(decision.consumed))
+          pipe = index
+          end = start + decision.consumed
           break search
         }
       }
       if (progressed) continue
-      for (const [source, channel] of pipes) {
+      for (const [index, [source, channel]] of pipes.entries()) {
         if ((channel.ended || overdue) && !finished.has(source)) {
           finished.add(source)
           decision = matcher.finish(source)
-          if (decision !== undefined) break search
+          if (decision !== undefined) {
+            pipe = index
+            end = channel.position
+            break search
+          }
         }
       }
       if (finished.size === pipes.length) {
@@ -406,7 +448,7 @@ const matchOutputLoop = <A>(
           pid: proc.pid,
           exitCode: proc.exit?.exitCode,
           signal: proc.exit?.signal,
-          detail: `no match for the expected output; seen: ${JSON.stringify(matcher.seen().slice(-200))}`,
+          detail: `no match for the expected output; seen: ${JSON.stringify(matcher.seen().slice(-200)).slice(0, 250)}`,
           ...proc.tails()
         })
       }
@@ -421,13 +463,13 @@ const matchOutputLoop = <A>(
         signal: proc.exit?.signal,
         detail: decision.line === "" && decision.detail !== undefined
           ? decision.detail
-          : `the output said: ${JSON.stringify(decision.line.slice(0, 200))}${
+          : `the output said: ${JSON.stringify(decision.line.slice(0, 200)).slice(0, 250)}${
             decision.detail === undefined ? "" : ` (${decision.detail})`
           }`,
         ...proc.tails()
       })
     }
-    return decision.value
+    return { value: decision.value, pipe, end }
   })
 
 const awaitExitBriefly = (proc: Readable): Effect.Effect<void> =>

@@ -45,6 +45,51 @@ export const incompleteSuffixLength = (bytes: Uint8Array): number => {
   return 0
 }
 
+/**
+ * The length of the prefix of `bytes` that decodes to the first `units` UTF-16 code units of the decoding of
+ * `bytes` (the WHATWG decoder's own walk: each maximal invalid subpart is one U+FFFD, and the byte that ended it is
+ * read again). For `units` at a code point boundary; used to give back the exact bytes of text not consumed.
+ *
+ * @internal
+ */
+export const byteOffsetOf = (bytes: Uint8Array, units: number): number => {
+  let i = 0
+  let u = 0
+  const n = bytes.length
+  while (u < units && i < n) {
+    const lead = bytes[i]!
+    if (lead < 0x80) {
+      i++
+      u++
+      continue
+    }
+    const needed = lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0
+    if (needed === 0) {
+      // A byte that cannot start a sequence: one U+FFFD.
+      i++
+      u++
+      continue
+    }
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf
+    let seen = 1
+    while (seen <= needed && i + seen < n) {
+      const byte = bytes[i + seen]!
+      if (byte < (seen === 1 ? low : 0x80) || byte > (seen === 1 ? high : 0xbf)) break
+      seen++
+    }
+    if (seen <= needed) {
+      // Cut short (by a byte it does not accept, or by the end): one U+FFFD for what there is.
+      i += seen
+      u++
+      continue
+    }
+    i += needed + 1
+    u += needed === 3 ? 2 : 1
+  }
+  return i
+}
+
 /** @internal */
 export const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
   const out = new Uint8Array(a.length + b.length)
@@ -74,15 +119,23 @@ export class Utf8Decoder {
 
   /** The text of `chunk` (after what was pending) up to its last complete character. */
   decode(chunk: Uint8Array): string {
+    return sharedDecoder.decode(this.complete(chunk))
+  }
+
+  /**
+   * The bytes of `chunk` (after what was pending) up to its last complete character, exactly the bytes `decode`
+   * would decode; the rest is held back.
+   */
+  complete(chunk: Uint8Array): Uint8Array {
     let bytes = chunk
     if (this.pending !== undefined) {
       bytes = concatBytes(this.pending, chunk)
       this.pending = undefined
     }
     const hold = incompleteSuffixLength(bytes)
-    if (hold === 0) return sharedDecoder.decode(bytes)
+    if (hold === 0) return bytes
     this.pending = bytes.slice(bytes.length - hold)
-    return sharedDecoder.decode(bytes.subarray(0, bytes.length - hold))
+    return bytes.subarray(0, bytes.length - hold)
   }
 
   /** The end of the output: an incomplete last character becomes U+FFFD. */
