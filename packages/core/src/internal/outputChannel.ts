@@ -392,7 +392,7 @@ export class OutputChannel {
         kept.push({
           bytes: segment.bytes.subarray(byteOffsetOf(segment.bytes, units)),
           text: segment.text.slice(units),
-          start: start
+          start
         })
       }
       shift = removed

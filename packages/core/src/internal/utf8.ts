@@ -63,7 +63,13 @@ export const byteOffsetOf = (bytes: Uint8Array, units: number): number => {
       u++
       continue
     }
-    const needed = lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0
+    const needed = lead >= 0xc2 && lead <= 0xdf
+      ? 1
+      : lead >= 0xe0 && lead <= 0xef
+      ? 2
+      : lead >= 0xf0 && lead <= 0xf4
+      ? 3
+      : 0
     if (needed === 0) {
       // A byte that cannot start a sequence: one U+FFFD.
       i++
