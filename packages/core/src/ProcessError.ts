@@ -92,7 +92,7 @@ export class ProcessError extends Data.TaggedError("ProcessError")<{
     if (this.detail !== undefined) parts.push(cut(this.detail, MESSAGE_DETAIL_LENGTH))
     if (this.attempts !== undefined) parts.push(`after ${this.attempts} attempts`)
     const last = lastLine(this.stderrTail) ?? lastLine(this.stdoutTail)
-    if (last !== undefined) parts.push(`last output: ${JSON.stringify(last)}`)
+    if (last !== undefined) parts.push(`last output: ${last}`)
     return parts.join(", ")
   }
 }
@@ -201,7 +201,7 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
     const seen = lastLine(this.seen)
     return `${describeCommand(this.command, MESSAGE_COMMAND_LENGTH)}${pid}: ${this.reason} timed out after ${
       Duration.format(this.timeout)
-    }${expected}${seen === undefined ? "" : `, last seen: ${JSON.stringify(seen)}`}${
+    }${expected}${seen === undefined ? "" : `, last seen: ${seen}`}${
       this.attempts === undefined ? "" : `, after ${this.attempts} attempts`
     }`
   }
@@ -243,9 +243,33 @@ const MESSAGE_DETAIL_LENGTH = 500
 const cut = (text: string, maxLength: number): string =>
   text.length <= maxLength ? text : `${text.slice(0, maxLength)}… (${text.length - maxLength} more characters)`
 
+/** The longest quoted last line in a message, escapes included. */
+const LAST_LINE_LENGTH = 200
+
+/**
+ * The last non-blank line of `text`, JSON-quoted (so control characters cannot garble a terminal) and cut from the
+ * front to at most `LAST_LINE_LENGTH` characters as quoted: a line of escapes is no longer than any other.
+ */
 const lastLine = (text: string | undefined): string | undefined => {
   if (text === undefined) return undefined
-  const lines = text.split("\n").map((line) => line.trimEnd()).filter((line) => line.length > 0)
-  const last = lines[lines.length - 1]
-  return last === undefined ? undefined : last.length > 200 ? `…${last.slice(-200)}` : last
+  let end = text.length
+  let last = ""
+  while (end > 0 && last.length === 0) {
+    const start = text.lastIndexOf("\n", end - 1)
+    last = text.slice(start + 1, end).trimEnd()
+    end = Math.max(start, 0)
+  }
+  if (last.length === 0) return undefined
+  const quoted = JSON.stringify(last)
+  if (quoted.length <= LAST_LINE_LENGTH) return quoted
+  // Whole characters (and escapes) from the end, as many as fit.
+  let kept = ""
+  let length = 3 // the quotes and "…"
+  for (const char of Array.from(last.slice(-LAST_LINE_LENGTH)).reverse()) {
+    const width = JSON.stringify(char).length - 2
+    if (length + width > LAST_LINE_LENGTH) break
+    kept = char + kept
+    length += width
+  }
+  return JSON.stringify(`…${kept}`)
 }

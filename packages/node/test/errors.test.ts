@@ -131,6 +131,51 @@ describe("invalid commands", () => {
       })
     ))
 
+  // Found by an adversarial probe: a string env was accepted (as no variables), a string or non-string unsetEnv
+  // failed as SpawnFailed with a TypeError's message, a number written to stdin died with a defect, and the log
+  // level "None" (a LogLevel literal, meaning off) was refused.
+  it.live("an env or unsetEnv of the wrong shape is InvalidCommand and nothing is started", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const trace = path.join(dir, "trace")
+        const bad: ReadonlyArray<ManagedProcess.Options> = [
+          { env: "FOO=1" as never },
+          { env: ["FOO=1"] as never },
+          { env: t.env, unsetEnv: "FOO" as never },
+          { env: t.env, unsetEnv: [42] as never },
+          { env: t.env, unsetEnv: [""] }
+        ]
+        for (const options of bad) {
+          const error = yield* Effect.flip(ManagedProcess.make(leavesTrace(trace), options))
+          assertProcessError(error, "InvalidCommand")
+          expect(error.message).toMatch(/env/i)
+        }
+        yield* Effect.sleep("300 millis")
+        expect(readFileIfExists(trace)).toBeUndefined()
+      })
+    ))
+
+  it.live("writing something that is neither a string nor bytes is InvalidCommand, and the process is unharmed", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const proc = t.track(yield* ManagedProcess.make(["cat"], { env: t.env }))
+        const error = yield* Effect.flip(proc.write(42 as never))
+        assertProcessError(error, "InvalidCommand")
+        expect(error.message).toContain("got number")
+        yield* proc.write("still fine\n")
+        expect(yield* proc.readLine({ timeout: "5 seconds" })).toBe("still fine")
+      })
+    ))
+
+  it.live("relayStderr: \"None\" relays nothing and is accepted", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const result = yield* ManagedProcess.run(["sh", "-c", "echo err >&2"], { env: t.env, relayStderr: "None" })
+        expect(result.stderr).toBe("err\n")
+      })
+    ))
+
   it.live("a negative read timeout is InvalidCommand", () =>
     noSurvivors((t) =>
       Effect.gen(function*() {

@@ -1,6 +1,6 @@
 import { ManagedProcess } from "@effect-process/core"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Stream } from "effect"
+import { Chunk, Effect, Exit, HashMap, Logger, Stream } from "effect"
 import { noSurvivors } from "./harness.js"
 import type { LogEntry } from "./utils.js"
 import { captureLogs, eventually, fixture } from "./utils.js"
@@ -121,5 +121,66 @@ describe("stderr relay", () => {
         expect(everything).not.toContain(secret)
       })
     ).pipe(Effect.provide(logs.layer))
+  })
+
+  // Found by adversarial probes: a logger that throws crashed the whole Node process from the relay's timer (an
+  // uncaught exception), and made a successful `run` die with a defect from the release's flush.
+  it.live("a logger that throws switches the relay off; the program, the run and the release go on", () => {
+    let calls = 0
+    const throwing = Logger.make(({ annotations }) => {
+      if (HashMap.get(annotations, "stream")._tag === "Some") {
+        calls++
+        throw new Error("the logger exploded")
+      }
+    })
+    return noSurvivors((t) =>
+      Effect.gen(function*() {
+        // the relay's timer: the child writes, exits, and the scope stays open while the relay logs
+        const proc = t.track(
+          yield* ManagedProcess.make(["sh", "-c", "echo one >&2; echo two >&2"], { env: t.env, relayStderr: true })
+        )
+        yield* proc.awaitExit.pipe(Effect.timeout("10 seconds"))
+        yield* Effect.sleep("500 millis")
+        expect(calls).toBe(1) // then off: no second throw
+        expect(yield* proc.stderrTail).toBe("one\ntwo\n")
+        // the release's flush: the run succeeds
+        for (let i = 0; i < 3; i++) {
+          const exit = yield* Effect.exit(
+            ManagedProcess.run(["sh", "-c", "echo out; echo err >&2"], { env: t.env, relayStderr: true })
+          )
+          expect(Exit.isSuccess(exit) && exit.value.stdout).toBe("out\n")
+        }
+      })
+    ).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, throwing)))
+  })
+
+  // Found by an adversarial probe: the release flushed the whole backlog (1000 lines) through a slow logger, about
+  // 1000 times the logger's latency (10 s for a 10 ms logger).
+  it.live("a slow logger does not hold up the release: the flush is bounded and the rest is counted", () => {
+    const warnings: Array<string> = []
+    const slow = Logger.make(({ annotations, logLevel, message }) => {
+      if (HashMap.get(annotations, "stream")._tag === "Some" && logLevel._tag === "Info") {
+        const until = performance.now() + 10
+        while (performance.now() < until) {
+          // a logger that takes 10 ms per line
+        }
+      } else if (logLevel._tag === "Warning") warnings.push(String(message))
+    })
+    return noSurvivors((t) =>
+      Effect.gen(function*() {
+        const exited = yield* Effect.scoped(Effect.gen(function*() {
+          const proc = t.track(
+            yield* ManagedProcess.make(["perl", "-e", "print STDERR \"line $_\\n\" for 1..5000"], { env: t.env })
+          )
+          yield* proc.awaitExit.pipe(Effect.timeout("10 seconds"))
+          expect((yield* proc.stderrTail).endsWith("line 5000\n")).toBe(true)
+          return performance.now()
+        }))
+        const release = performance.now() - exited
+        // bounded at about 100 ms of logging; generous for a loaded machine (it was 10 s)
+        expect(release).toBeLessThan(3000)
+        expect(warnings.some((w) => /\d+ stderr lines not relayed/.test(w))).toBe(true)
+      })
+    ).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, slow)))
   })
 })

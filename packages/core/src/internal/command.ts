@@ -43,6 +43,10 @@ const invalid = (command: ReadonlyArray<string>, detail: string) =>
 
 const hasNul = (text: string): boolean => text.includes("\0")
 
+/** What a wrong value is, for a message: its type, never its content (it may be a secret). */
+const typeName = (value: unknown): string =>
+  value === null ? "null" : Array.isArray(value) ? "an array" : typeof value === "string" ? "a string" : typeof value
+
 const stdioOf = (
   command: ReadonlyArray<string>,
   name: string,
@@ -62,7 +66,8 @@ const LOG_LEVELS: Record<string, LogLevel.LogLevel> = {
   Info: LogLevel.Info,
   Warning: LogLevel.Warning,
   Error: LogLevel.Error,
-  Fatal: LogLevel.Fatal
+  Fatal: LogLevel.Fatal,
+  None: LogLevel.None
 }
 
 const isEmptyRecord = (record: Readonly<Record<string, unknown>>): boolean => {
@@ -144,6 +149,9 @@ export const normalize = (
     }
   }
   set ??= {}
+  if (typeof set !== "object" || set === null || Array.isArray(set)) {
+    return Either.left(invalid(argv, `env must be an object of variable names to strings (got ${typeName(set)})`))
+  }
   for (const key in set) {
     if (key.length === 0 || key.includes("=") || hasNul(key)) {
       return Either.left(invalid(argv, `invalid environment variable name ${JSON.stringify(key)}`))
@@ -176,6 +184,14 @@ export const normalize = (
     if (relayStderr === LogLevel.None) relayStderr = undefined
   }
   const unset = options.unsetEnv ?? []
+  if (!Array.isArray(unset)) {
+    return Either.left(invalid(argv, `unsetEnv must be an array of variable names (got ${typeName(unset)})`))
+  }
+  for (const name of unset as ReadonlyArray<unknown>) {
+    if (typeof name !== "string" || name.length === 0 || hasNul(name)) {
+      return Either.left(invalid(argv, `unsetEnv must hold variable names (got ${typeName(name)})`))
+    }
+  }
   return Either.right({
     argv,
     cwd,

@@ -76,9 +76,15 @@ const logDebug = (message: string, annotations: () => Record<string, unknown>): 
     FiberRef.get(FiberRef.currentMinimumLogLevel),
     (minimum) =>
       LogLevel.greaterThanEqual(LogLevel.Debug, minimum)
-        ? Effect.annotateLogs(Effect.logDebug(message), annotations())
+        ? quietly(Effect.annotateLogs(Effect.logDebug(message), annotations()))
         : Effect.void
   )
+
+/**
+ * A log on the launch or release path: a logger that throws must not turn a launch, a stop or a release into a
+ * defect, so what it throws is dropped (the log is lost, nothing else is).
+ */
+const quietly = (log: Effect.Effect<void>): Effect.Effect<void> => Effect.catchAllCause(log, () => Effect.void)
 
 /** The tracer of a runtime that was given none: it records spans nowhere. */
 const nativeTracer = Effect.runSync(Effect.tracer)
@@ -399,8 +405,10 @@ const makeRetrying = <A, E, R>(
         Scope.extend(attemptScope),
         Effect.onError((cause) => Scope.close(attemptScope, Exit.failCause(cause))),
         Effect.tapError((error) =>
-          Effect.logWarning(`launch attempt ${attempts} failed`, error).pipe(
-            Effect.annotateLogs({ command: describeCommand(argvOf(input), 300) })
+          quietly(
+            Effect.logWarning(`launch attempt ${attempts} failed`, error).pipe(
+              Effect.annotateLogs({ command: describeCommand(argvOf(input), 300) })
+            )
           )
         )
       )
@@ -507,11 +515,11 @@ const launch = (
       proc.metrics.launches.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
       const launched = debug
         ? Effect.as(
-          Effect.annotateLogs(Effect.logDebug("process launched"), {
+          quietly(Effect.annotateLogs(Effect.logDebug("process launched"), {
             ...proc.annotations,
             cwd: spec.cwd ?? "",
             envKeys: Object.keys(spec.request.env.set).join(",") // names only: values are secrets
-          }),
+          })),
           proc
         )
         : Effect.succeed(proc)
@@ -528,7 +536,7 @@ const launch = (
 const feedStdin = (proc: Process, stream: Stream.Stream<Uint8Array, unknown>): Effect.Effect<void> =>
   Stream.runForEach(stream, (chunk) => writeStdin(proc, chunk)).pipe(
     Effect.zipRight(closeStdin(proc)),
-    Effect.catchAllCause((cause) => Effect.logDebug("stdin stream of the Command ended with an error", cause))
+    Effect.catchAllCause((cause) => quietly(Effect.logDebug("stdin stream of the Command ended with an error", cause)))
   )
 
 /**
@@ -695,6 +703,16 @@ const writeStdin = (proc: Process, input: string | Uint8Array): Effect.Effect<vo
     if (proc.released) return Effect.fail(proc.stateError("Released", "write"))
     if (proc.spec.request.stdin !== "pipe") return Effect.fail(proc.stateError("NotPiped", "write"))
     if (proc.stdinClosed) return Effect.fail(proc.stateError("StdinClosed", "write"))
+    if (typeof input !== "string" && !(input instanceof Uint8Array)) {
+      return Effect.fail(
+        new ProcessError({
+          reason: "InvalidCommand",
+          command: proc.command,
+          pid: proc.pid,
+          detail: `write: the input must be a string or a Uint8Array (got ${input === null ? "null" : typeof input})`
+        })
+      )
+    }
     return proc.spawned.write(typeof input === "string" ? encoder.encode(input) : input).pipe(
       Effect.mapError((error) =>
         new ProcessError({
@@ -812,7 +830,9 @@ const terminateSteps = (proc: Process, settings: TerminateSettings): Effect.Effe
     const signalGroup = (signal: Signal) =>
       proc.spawned.signal(signal, "group").pipe(
         Effect.catchAll((error) =>
-          Effect.annotateLogs(Effect.logWarning(`could not send ${signal}: ${error.message}`), proc.annotations)
+          quietly(
+            Effect.annotateLogs(Effect.logWarning(`could not send ${signal}: ${error.message}`), proc.annotations)
+          )
         )
       )
     let outcome: ManagedProcess.TerminateOutcome
@@ -826,17 +846,17 @@ const terminateSteps = (proc: Process, settings: TerminateSettings): Effect.Effe
       } else {
         yield* signalGroup("SIGKILL")
         const killed = yield* Clock.currentTimeMillis
-        yield* Effect.annotateLogs(
+        yield* quietly(Effect.annotateLogs(
           Effect.logWarning(`still running ${Duration.format(settings.timeout)} after ${settings.signal}: SIGKILL`),
           proc.annotations
-        )
+        ))
         const gone = yield* waitUntilGone(proc, settings.killTimeout, killed)
         outcome = { _tag: "Killed", exit: proc.exit, elapsed: yield* elapsed, survivors: !gone }
         if (!gone) {
-          yield* Effect.annotateLogs(
+          yield* quietly(Effect.annotateLogs(
             Effect.logError("process group still alive after SIGKILL; giving up on it"),
             proc.annotations
-          )
+          ))
         }
       }
     }

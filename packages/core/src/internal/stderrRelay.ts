@@ -12,6 +12,9 @@
  *   keep being drained however slow the logger is.
  * - Dropped lines are reported with their count ("N stderr lines not relayed") once the queue drains, at the
  *   release, or at least every `REPORT_EVERY_MS` while dropping goes on.
+ * - The release's flush takes at most about `FLUSH_BUDGET_MS` (a slow logger cannot hold a release up), and a logger
+ *   that throws switches the relay off for the rest of the process's life: logging is a courtesy, and it must never
+ *   crash the program (a throw from a timer would be an uncaught exception) or turn a release into a defect.
  *
  * Relaying never consumes: the stderr pipe's readers and its tail see every byte whatever the relay drops. The
  * relay uses real time (the event loop's, not the Effect `Clock`): its pacing is about the event loop, and a test
@@ -30,6 +33,8 @@ const BATCH_BUDGET_MS = 1
 const QUIET_MS = 5
 const MAX_DELAY_MS = 250
 const REPORT_EVERY_MS = 5000
+/** How long the release's flush may take; what is still queued then is dropped and counted. */
+const FLUSH_BUDGET_MS = 100
 
 /**
  * The number of `\n` bytes in `bytes[start, end)`, four bytes at a time: a flood of stderr is counted on the data path
@@ -74,8 +79,10 @@ export class StderrRelay {
   private lastReport = now()
   private scheduled = false
   private timer: ReturnType<typeof setTimeout> | undefined = undefined
-  /** The release flushed the relay: nothing is scheduled any more. */
+  /** The release flushed the relay, or the logger threw: nothing is scheduled any more. */
   private closed = false
+  /** The logger threw: nothing is queued or logged any more. */
+  private broken = false
   private resumeAt = 0
   /** When the last chunk arrived, and when the oldest line still queued was queued. */
   private lastChunkAt = 0
@@ -94,6 +101,7 @@ export class StderrRelay {
   }
 
   push(chunk: Uint8Array): void {
+    if (this.broken) return
     this.lastChunkAt = now()
     if (this.backlog >= MAX_BACKLOG) this.dropChunk(chunk, 0)
     else this.splitChunk(chunk)
@@ -204,7 +212,8 @@ export class StderrRelay {
       this.schedule()
       return
     }
-    Runtime.runSync(this.runtime)(this.logBatch(started + BATCH_BUDGET_MS))
+    const exit = Runtime.runSyncExit(this.runtime)(this.logBatch(started + BATCH_BUDGET_MS))
+    if (exit._tag === "Failure") return this.breakDown()
     const finished = now()
     this.resumeAt = finished + 3 * (finished - started)
     this.waitingSince = this.backlog === 0 ? undefined : finished
@@ -225,6 +234,19 @@ export class StderrRelay {
     return Effect.annotateLogs(Effect.suspend(next), this.annotations)
   }
 
+  /** The logger threw (or could not run synchronously): stop relaying, forget the queue. */
+  private breakDown(): void {
+    this.broken = true
+    this.closed = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+    this.scheduled = false
+    this.queue = []
+    this.head = 0
+    this.dropped = 0
+    this.partial = ""
+  }
+
   private reportDrops(force: boolean): Effect.Effect<void> {
     return Effect.suspend(() => {
       if (this.dropped === 0) return Effect.void
@@ -240,24 +262,37 @@ export class StderrRelay {
   }
 
   /**
-   * Logs everything still queued and reports what was dropped (the release calls it after the pipe ended). It logs
-   * in batches of `BATCH_BUDGET_MS` with a turn of the event loop between them (`sleep(0)`: at once under a test
-   * clock), so that even a full queue does not stall the event loop.
+   * Logs what is still queued and reports what was dropped (the release calls it after the pipe ended). It logs in
+   * batches of `BATCH_BUDGET_MS` with a turn of the event loop between them (`sleep(0)`: at once under a test clock),
+   * so that even a full queue does not stall the event loop, and for at most `FLUSH_BUDGET_MS` in all: what is left
+   * then is dropped and counted. It never fails: what the logger throws switches the relay off.
    */
   get flush(): Effect.Effect<void> {
     return Effect.suspend(() => this.flushNow())
   }
 
   private flushNow(): Effect.Effect<void> {
+    if (this.broken) return Effect.void
     this.closed = true
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
     this.scheduled = false
-    const rest: Effect.Effect<void> = Effect.suspend(() =>
-      this.backlog === 0
-        ? this.reportDrops(true)
-        : Effect.zipRight(Effect.zipRight(this.logBatch(now() + BATCH_BUDGET_MS), Effect.sleep(Duration.zero)), rest)
-    )
-    return Effect.annotateLogs(rest, this.annotations)
+    const deadline = now() + FLUSH_BUDGET_MS
+    const rest: Effect.Effect<void> = Effect.suspend(() => {
+      if (this.backlog === 0) return this.reportDrops(true)
+      const started = now()
+      if (started >= deadline) {
+        // Out of time: what is left is counted as dropped.
+        this.dropped += this.backlog
+        this.queue = []
+        this.head = 0
+        return this.reportDrops(true)
+      }
+      return Effect.zipRight(
+        Effect.zipRight(this.logBatch(Math.min(deadline, started + BATCH_BUDGET_MS)), Effect.sleep(Duration.zero)),
+        rest
+      )
+    })
+    return Effect.catchAllCause(Effect.annotateLogs(rest, this.annotations), () => Effect.sync(() => this.breakDown()))
   }
 }

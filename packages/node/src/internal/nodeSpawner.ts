@@ -102,12 +102,14 @@ const spawnFailed = (request: SpawnRequest, error: unknown): ProcessError => {
  * child must carry in its environment (starting the watchdog if needed), or `undefined` without a reaper.
  * `onLaunch` is called as soon as the operating system has started the group leader, before anything else is done
  * with it; `onRelease` once, when the release closes the pipes (the group is gone by then, or was given up on). All
- * are called synchronously and must not throw.
+ * are called synchronously and must not throw. `takeWarning`, called right after `token`, gives a message the
+ * launch logs as a warning (once: the reaper could not be started), or `undefined`.
  *
  * @internal
  */
 export interface SpawnerHooks {
   readonly token?: (() => string | undefined) | undefined
+  readonly takeWarning?: (() => string | undefined) | undefined
   readonly onLaunch?: ((pgid: number) => void) | undefined
   readonly onRelease?: ((pgid: number) => void) | undefined
 }
@@ -158,12 +160,19 @@ const spawn = (hooks: SpawnerHooks) =>
   request: SpawnRequest,
   listeners: ProcessSpawner.SpawnListeners
 ): Effect.Effect<ProcessSpawner.SpawnedProcess, ProcessError> =>
-  Effect.async<ProcessSpawner.SpawnedProcess, ProcessError>((resume) => {
+  Effect.async<ProcessSpawner.SpawnedProcess, ProcessError>((resumeSpawn) => {
+    const token = hooks.token?.()
+    // A reaper that could not be started says so once per failure, in the log of the launch that found out.
+    const warning = hooks.takeWarning?.()
+    const resume = warning === undefined
+      ? resumeSpawn
+      : (effect: Effect.Effect<ProcessSpawner.SpawnedProcess, ProcessError>) =>
+        resumeSpawn(Effect.zipRight(Effect.catchAllCause(Effect.logWarning(warning), () => Effect.void), effect))
     let child: ChildProcess.ChildProcess
     try {
       child = ChildProcess.spawn(request.command[0]!, request.command.slice(1), {
         cwd: request.cwd,
-        env: environmentOf(request, hooks.token?.()),
+        env: environmentOf(request, token),
         stdio: [request.stdin, request.stdout, request.stderr],
         // A new session, hence a new process group whose id is the child's pid: the whole tree can be signalled.
         detached: true,

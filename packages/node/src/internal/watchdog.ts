@@ -27,6 +27,7 @@
  * for in `/proc/<pid>/environ` with one `grep` per tick; where there is no `/proc` or no `grep`, only groups are
  * reaped.
  */
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ChildProcess from "node:child_process"
@@ -188,6 +189,9 @@ class PendingGroups {
   }
 }
 
+/** How long after a failed start of the shared watchdog the next launch tries again. */
+const RETRY_START_MILLIS = 1000
+
 /** @internal */
 export const startWatchdog = (shell: string, grace: Duration.Duration): Effect.Effect<Watchdog, Error> =>
   Effect.try({
@@ -207,12 +211,15 @@ export const startWatchdog = (shell: string, grace: Duration.Duration): Effect.E
         detached: true,
         windowsHide: true
       })
-      let failure: Error | undefined
-      child.on("error", (error) => {
-        failure ??= error
-      })
-      if (child.pid === undefined || child.stdin === null) {
-        throw new Error(`could not start the watchdog: ${failure?.message ?? `cannot run ${shell}`}`)
+      // Spawn failures arrive as an "error" event after this returns; the start has been reported failed by then.
+      child.on("error", () => {})
+      if (child.pid === undefined) {
+        throw new Error(`could not start the watchdog (${shell}): out of file descriptors or processes?`)
+      }
+      if (child.stdin == null) {
+        // Started without its pipe (Node at EMFILE): of no use.
+        child.kill("SIGKILL")
+        throw new Error("could not start the watchdog: no pipe to it (out of file descriptors?)")
       }
       const stdin = child.stdin
       let broken = false
@@ -264,24 +271,40 @@ export const startWatchdog = (shell: string, grace: Duration.Duration): Effect.E
  * The process-wide watchdog behind `NodeProcess.layer`: started right before the first launch (so a program that
  * launches nothing pays nothing, and the first child already carries its token), shared by every layer and runtime
  * of this Node process, and never stopped explicitly. When the process ends, its pipe closes: after a normal end every group has been released and the watchdog just exits;
- * after an abrupt one it terminates what is left. If it cannot be started, launches go on without it.
+ * after an abrupt one it terminates what is left. If it cannot be started (out of file descriptors, say), launches
+ * go on without it, the launch that found out logs a warning, and a later launch tries again, at most once a second.
  *
  * @internal
  */
 export const sharedHooks = (() => {
   let watchdog: Watchdog | undefined
-  let failed = false
+  /** When the last start failed; no new attempt is made for `RETRY_START_MILLIS` after it. */
+  let failedAt: number | undefined
+  let warning: string | undefined
   const started = (): Watchdog | undefined => {
-    if (watchdog === undefined && !failed) {
+    if (watchdog === undefined && (failedAt === undefined || Date.now() - failedAt >= RETRY_START_MILLIS)) {
       const exit = Effect.runSyncExit(startWatchdog("/bin/sh", Duration.decode(DEFAULT_GRACE)))
-      if (exit._tag === "Success") watchdog = exit.value
-      else failed = true
+      if (exit._tag === "Success") {
+        watchdog = exit.value
+        failedAt = undefined
+      } else {
+        failedAt = Date.now()
+        const error = Cause.squash(exit.cause)
+        warning = `parent-death reaper not running (${
+          error instanceof Error ? error.message : String(error)
+        }): children launched now are not stopped if this process is killed; retrying at a later launch`
+      }
     }
     return watchdog
   }
   return {
     token: () => started()?.token,
-    onLaunch: (pgid: number) => started()?.launched(pgid),
+    takeWarning: () => {
+      const message = warning
+      warning = undefined
+      return message
+    },
+    onLaunch: (pgid: number) => watchdog?.launched(pgid),
     onRelease: (pgid: number) => watchdog?.released(pgid),
     /** The pid of the shared watchdog, once started. */
     watchdogPid: () => watchdog?.pid

@@ -5,8 +5,38 @@ import { ManagedProcess, ProcessSpawner } from "@effect-process/core"
 import { NodeProcess, NodeReaper } from "@effect-process/node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
+import * as ChildProcess from "node:child_process"
 import { makeTracker } from "../harness.js"
-import { expectGone, isAlive, readStat } from "../utils.js"
+import { expectGone, expectMarkerGone, isAlive, markerEnv, newMarker, readStat } from "../utils.js"
+import { parentProgram, requireBuiltPackages } from "./support.js"
+
+interface RetryReport {
+  readonly first: { readonly ok?: boolean; readonly failure?: string; readonly errno?: string }
+  readonly tokens: ReadonlyArray<string>
+  readonly warnings: ReadonlyArray<string>
+}
+
+/** Runs `parents/watchdog-retry.mjs` (the built packages) under `ulimit -n 256`; bounded. */
+const runWatchdogRetry = (marker: string) =>
+  Effect.async<RetryReport, Error>((resume) => {
+    const child = ChildProcess.spawn(
+      "sh",
+      ["-c", "ulimit -n 256 && exec \"$0\" \"$1\"", process.execPath, parentProgram("watchdog-retry.mjs")],
+      { env: { ...process.env, ...markerEnv(marker) }, stdio: ["ignore", "pipe", "pipe"] }
+    )
+    let output = ""
+    child.stdout.on("data", (chunk: Buffer) => output += chunk.toString("utf8"))
+    child.stderr.on("data", (chunk: Buffer) => output += chunk.toString("utf8"))
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000)
+    child.once("close", (code, signal) => {
+      clearTimeout(timer)
+      const report = /^report=(.*)$/m.exec(output)
+      if (code !== 0 || report === null) {
+        resume(Effect.fail(new Error(`watchdog-retry.mjs ended with ${code ?? signal}; output:\n${output}`)))
+      } else resume(Effect.succeed(JSON.parse(report[1]!)))
+    })
+    return Effect.sync(() => child.kill("SIGKILL"))
+  })
 
 describe("fault matrix: the watchdog", () => {
   it.live("runs in its own session and process group, and exits when its scope closes, touching nothing", () =>
@@ -45,4 +75,20 @@ describe("fault matrix: the watchdog", () => {
       )
       expect(result.stdout).toBe("still works\n")
     }).pipe(Effect.scoped))
+
+  // Found by an adversarial probe: one failed start (EMFILE at the first launch) disabled the shared reaper for the
+  // rest of the process's life, silently; every later child ran without a token.
+  it.live("the shared watchdog that could not start at EMFILE starts at a later launch, after one warning", () =>
+    Effect.gen(function*() {
+      requireBuiltPackages()
+      const marker = newMarker()
+      const report = yield* runWatchdogRetry(marker).pipe(
+        Effect.ensuring(Effect.orDie(expectMarkerGone(marker, "10 seconds")))
+      )
+      expect(report.first).toEqual({ failure: "SpawnFailed", errno: "EMFILE" })
+      expect(report.warnings.filter((w) => w.includes("parent-death reaper not running"))).toHaveLength(1)
+      expect(report.tokens).toHaveLength(2)
+      expect(report.tokens[0]).toMatch(/^ep[0-9a-f]{24}$/)
+      expect(report.tokens[1]).toBe(report.tokens[0])
+    }))
 })

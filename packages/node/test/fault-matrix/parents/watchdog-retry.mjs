@@ -1,0 +1,48 @@
+// The shared watchdog (the reaper behind NodeProcess.layer) cannot be started at the first launch because the
+// descriptors are used up; later, with descriptors back, a launch must start it after all.
+// The packages (built, from dist) are imported first; then the program opens /dev/null until EMFILE and closes
+// two of them again, launches once (the watchdog's start fails, and so does the launch, typed), gives every
+// descriptor back, waits a little over a second, and launches twice more. It prints one line
+// "report=<JSON>": { first: { ok } | { failure, errno }, tokens: [the EFFECT_PROCESS_REAPER each later child saw],
+// warnings: [the messages of the warnings logged] }, then exits 0.
+import { ManagedProcess } from "@effect-process/core"
+import { NodeProcess } from "@effect-process/node"
+import { Effect, Exit, Logger } from "effect"
+import * as fs from "node:fs"
+
+const warnings = []
+const logger = Logger.make(({ logLevel, message }) => {
+  if (logLevel._tag === "Warning") warnings.push(Array.isArray(message) ? message.join(" ") : String(message))
+})
+
+const program = Effect.gen(function*() {
+  const filler = []
+  for (;;) {
+    try {
+      filler.push(fs.openSync("/dev/null", "r"))
+    } catch (error) {
+      if (error.code !== "EMFILE") throw error
+      break
+    }
+  }
+  for (const fd of filler.splice(0, 2)) fs.closeSync(fd)
+  const exit = yield* Effect.exit(ManagedProcess.run(["true"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" }))
+  for (const fd of filler) fs.closeSync(fd)
+  const first = Exit.isSuccess(exit)
+    ? { ok: true }
+    : { failure: exit.cause.error?.reason, errno: exit.cause.error?.errno }
+  yield* Effect.sleep("1100 millis")
+  const tokens = []
+  for (let i = 0; i < 2; i++) {
+    const result = yield* ManagedProcess.run(["sh", "-c", "printf %s \"$EFFECT_PROCESS_REAPER\""])
+    tokens.push(result.stdout)
+  }
+  fs.writeSync(1, `report=${JSON.stringify({ first, tokens, warnings })}\n`)
+}).pipe(Effect.provide(NodeProcess.layer), Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+
+Effect.runPromiseExit(program).then((exit) => {
+  if (Exit.isFailure(exit)) {
+    fs.writeSync(2, `the program failed: ${exit.cause}\n`)
+    process.exitCode = 1
+  }
+})
