@@ -16,9 +16,9 @@ import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Schedule from "effect/Schedule"
+import type * as Types from "effect/Types"
 import * as internal from "./internal/readiness.js"
 import type * as OutputPattern from "./OutputPattern.js"
-import type { ProcessError, StateError } from "./ProcessError.js"
 
 /**
  * @since 0.1.0
@@ -33,35 +33,25 @@ export type TypeId = typeof TypeId
 export const TypeId: unique symbol = internal.TypeId as TypeId
 
 /**
- * What a probe can ask of the process it checks.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ProbeContext {
-  readonly pid: number
-  readonly command: ReadonlyArray<string>
-  /** Matches the process's output (holding the pipes the pattern reads while it runs). */
-  readonly matchOutput: <A>(pattern: OutputPattern.OutputPattern<A>) => Effect.Effect<A, ProcessError | StateError>
-  /** Fails with `ExitedBeforeReady` when the process exits; never succeeds. */
-  readonly failOnExit: Effect.Effect<never, ProcessError>
-  /** Marks a probe as done, for the list of pending probes in a timeout error. */
-  readonly settled: (description: string) => Effect.Effect<void>
-}
-
-/**
- * A readiness check yielding an `A`.
+ * A readiness check yielding an `A`: tagged data, interpreted in one place when the check runs. A leaf is an output
+ * pattern (`Output`) or any other probe (`Probe`: TCP, HTTP, an Effect, a stable uptime); `All` and `Any` combine
+ * checks to any depth. However the output probes are nested, they are read by one reader per pipe: combining them
+ * never makes two readers compete for a pipe.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Readiness<out A, out E = never, out R = never> extends Pipeable {
-  readonly [TypeId]: TypeId
-  /** Describes the probe, e.g. `tcp 127.0.0.1|::1:5432`; pending probes are named in timeout errors. */
+  readonly [TypeId]: {
+    readonly _A: Types.Covariant<A>
+    readonly _E: Types.Covariant<E>
+    readonly _R: Types.Covariant<R>
+  }
+  readonly _tag: "Output" | "Probe" | "All" | "Any"
+  /** Describes the check, e.g. `tcp 127.0.0.1|::1:5432`; pending probes are named in timeout errors. */
   readonly description: string
-  /** The probes it is made of (leaves), by description. */
+  /** The leaves it is made of, by description. */
   readonly probes: ReadonlyArray<string>
-  readonly run: (context: ProbeContext) => Effect.Effect<A, E | ProcessError | StateError, R>
 }
 
 export {

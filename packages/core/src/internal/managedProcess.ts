@@ -47,6 +47,7 @@ import { argvOf, decodeDuration, hasOwnStdin, normalize, type Normalized } from 
 import * as metrics from "./metrics.js"
 import { Once } from "./once.js"
 import { awaitAnyChange, OutputChannel, type PipeControl } from "./outputChannel.js"
+import * as readiness_ from "./readiness.js"
 import * as reading from "./reading.js"
 import { nextTurn } from "./scheduling.js"
 import { StderrRelay } from "./stderrRelay.js"
@@ -561,18 +562,18 @@ const awaitReady = <A, E, R>(
       cause,
       ...proc.tails()
     })
-  const context: Readiness.ProbeContext = {
-    pid: proc.pid,
+  const context: readiness_.CheckContext = {
     command: proc.command,
     matchOutput: (pattern) => reading.matchPattern(proc, pattern, pattern.matcher(), "readiness"),
-    // Output written just before the exit may still be in flight: let output probes see it first.
-    failOnExit: proc.exited.await().pipe(
-      Effect.zipRight(Effect.sleep(PIPE_GRACE)),
-      Effect.zipRight(Effect.suspend(() => Effect.fail(exitedBeforeReady())))
-    ),
-    settled: (description) => Effect.sync(() => pending.delete(description))
+    matchEach: (readers, stop) => reading.matchEach(proc, readers, stop),
+    settled: (description) => pending.delete(description)
   }
-  return Effect.raceFirst(readiness.run(context), context.failOnExit).pipe(
+  // Output written just before the exit may still be in flight: let output probes see it first.
+  const failOnExit = proc.exited.await().pipe(
+    Effect.zipRight(Effect.sleep(PIPE_GRACE)),
+    Effect.zipRight(Effect.suspend(() => Effect.fail(exitedBeforeReady())))
+  )
+  return Effect.raceFirst(readiness_.check(readiness, context), failOnExit).pipe(
     Effect.catchIf(
       (error): error is ProcessError =>
         error instanceof ProcessError && (error.reason === "ExitedBeforeMatch" || error.reason === "OutputEnded"),
@@ -593,6 +594,25 @@ const awaitReady = <A, E, R>(
   )
 }
 
+/**
+ * Runs `readiness` against a running process, as a health check: no timeout and no race with the exit (the caller
+ * bounds it), and output probes read as any other reader would.
+ *
+ * @internal
+ */
+export const checkHealth = <A, E, R>(
+  handle: ManagedProcess.ManagedProcess<unknown>,
+  readiness: Readiness.Readiness<A, E, R>
+): Effect.Effect<A, E | ProcessError | StateError, R> => {
+  const proc = (handle as Handle<unknown>).process
+  return readiness_.check(readiness, {
+    command: proc.command,
+    matchOutput: (pattern) => reading.matchPattern(proc, pattern, pattern.matcher(), "health check"),
+    matchEach: (readers, stop) => reading.matchEach(proc, readers, stop),
+    settled: () => {}
+  })
+}
+
 // -----------------------------------------------------------------------------------------------------------------
 // 2. Use: the handle
 // -----------------------------------------------------------------------------------------------------------------
@@ -605,6 +625,10 @@ class Handle<A> implements ManagedProcess.ManagedProcess<A> {
   readonly [TypeId]: ManagedProcess.TypeId = TypeId
   constructor(private readonly proc: Process, readonly ready: A) {}
 
+  /** @internal */
+  get process(): Process {
+    return this.proc
+  }
   get pid(): number {
     return this.proc.pid
   }

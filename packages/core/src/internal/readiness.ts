@@ -1,15 +1,21 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import * as Schedule from "effect/Schedule"
 import type * as OutputPattern from "../OutputPattern.js"
+import type { ProcessError, StateError } from "../ProcessError.js"
 import type * as Readiness from "../Readiness.js"
 import { decodeDuration } from "./command.js"
 import * as pattern_ from "./outputPattern.js"
+import type { PatternReader } from "./reading.js"
 
 /**
  * The platform capability the TCP probe needs: can a connection to `host:port` be opened within `timeout`?
@@ -36,28 +42,61 @@ export const TypeId: Readiness.TypeId = Symbol.for("@effect-process/core/Readine
 export const isReadiness = (u: unknown): u is Readiness.Readiness<unknown, unknown, unknown> =>
   typeof u === "object" && u !== null && TypeId in u
 
+/**
+ * The nodes of a readiness check. The public type is opaque but for `_tag`; this is what `check` interprets.
+ *
+ * @internal
+ */
+export type Node = OutputNode | ProbeNode | AllNode | AnyNode
+
+interface NodeBase {
+  readonly description: string
+  readonly probes: ReadonlyArray<string>
+}
+
+/** Ready when the pattern matches the output. */
+interface OutputNode extends NodeBase {
+  readonly _tag: "Output"
+  readonly pattern: OutputPattern.OutputPattern<unknown>
+}
+
+/** Ready when `run` succeeds; `command` is the process's, for the errors of invalid options. */
+interface ProbeNode extends NodeBase {
+  readonly _tag: "Probe"
+  readonly run: (command: ReadonlyArray<string>) => Effect.Effect<unknown, unknown, unknown>
+}
+
+interface AllNode extends NodeBase {
+  readonly _tag: "All"
+  readonly children: ReadonlyArray<Node>
+}
+
+interface AnyNode extends NodeBase {
+  readonly _tag: "Any"
+  readonly children: ReadonlyArray<Node>
+}
+
+const variance = { _A: (_: never) => _, _E: (_: never) => _, _R: (_: never) => _ }
+
 const Proto = {
-  [TypeId]: TypeId,
+  [TypeId]: variance,
   pipe() {
     return pipeArguments(this, arguments)
   },
-  toString(this: Readiness.Readiness<unknown, unknown, unknown>) {
+  toString(this: Node) {
     return `Readiness(${this.description})`
   }
 }
 
-const make = <A, E, R>(
-  description: string,
-  probes: ReadonlyArray<string>,
-  run: Readiness.Readiness<A, E, R>["run"]
-): Readiness.Readiness<A, E, R> => Object.assign(Object.create(Proto), { description, probes, run })
+const node = <N extends Node>(fields: N): any => Object.assign(Object.create(Proto), fields)
 
-/** A single probe: marks itself settled when it succeeds. */
+const nodeOf = (readiness: Readiness.Readiness<unknown, unknown, unknown>): Node => readiness as unknown as Node
+
+/** A probe other than output: `run` polls or waits until it succeeds. */
 const probe = <A, E, R>(
   description: string,
-  run: Readiness.Readiness<A, E, R>["run"]
-): Readiness.Readiness<A, E, R> =>
-  make(description, [description], (context) => Effect.tap(run(context), () => context.settled(description)))
+  run: (command: ReadonlyArray<string>) => Effect.Effect<A, E | ProcessError, R>
+): Readiness.Readiness<A, E, R> => node<ProbeNode>({ _tag: "Probe", description, probes: [description], run })
 
 const DEFAULT_POLL = Schedule.spaced("100 millis")
 
@@ -77,24 +116,8 @@ export const output = (pattern: ReadonlyArray<string> | OutputPattern.OutputPatt
   const resolved: OutputPattern.OutputPattern<any> = pattern_.isOutputPattern(pattern)
     ? pattern
     : pattern_.allParts(pattern as ReadonlyArray<string>)
-  const self = probe(`output ${resolved.description}`, (context) => context.matchOutput(resolved))
-  outputPatterns.set(self, resolved)
-  return self
-}
-
-/**
- * The pattern of each output probe. A pipe has one reader at a time, so `all` and `any` merge their output probes
- * into one pattern (`OutputPattern.all` / `OutputPattern.any`) instead of running them side by side.
- */
-const outputPatterns = new WeakMap<Readiness.Readiness<any, any, any>, OutputPattern.OutputPattern<any>>()
-
-/** Splits probes into the output ones (merged into one pattern) and the others, keeping their positions. */
-const partition = (probes: ReadonlyArray<Readiness.Readiness<any, any, any>>) => {
-  const outputs: Array<number> = []
-  probes.forEach((p, i) => {
-    if (outputPatterns.has(p)) outputs.push(i)
-  })
-  return { outputs, patterns: outputs.map((i) => outputPatterns.get(probes[i]!)!) }
+  const description = `output ${resolved.description}`
+  return node<OutputNode>({ _tag: "Output", description, probes: [description], pattern: resolved })
 }
 
 /** @internal */
@@ -108,10 +131,10 @@ export const port = (
   const hosts = options.host === undefined ? ["127.0.0.1", "::1"] : [options.host]
   return probe<{ readonly host: string; readonly port: number }, never, Connector>(
     `tcp ${hosts.join("|")}:${portNumber}`,
-    (context) =>
+    (command) =>
       Effect.gen(function*() {
         const attemptTimeout = yield* decodeDuration(
-          context.command,
+          command,
           "attemptTimeout",
           options.attemptTimeout,
           "1 second"
@@ -141,9 +164,9 @@ export const http = (
   const accept = options.status ?? ((status: number) => status >= 200 && status < 300)
   return probe<HttpClientResponse.HttpClientResponse, never, HttpClient.HttpClient>(
     `http GET ${url}`,
-    (context) =>
+    (command) =>
       Effect.flatMap(
-        decodeDuration(context.command, "attemptTimeout", options.attemptTimeout, "2 seconds"),
+        decodeDuration(command, "attemptTimeout", options.attemptTimeout, "2 seconds"),
         (attemptTimeout) =>
           poll(
             HttpClient.get(url).pipe(
@@ -170,67 +193,135 @@ export const stableFor = (duration: Duration.DurationInput): Readiness.Readiness
     onNone: () => String(duration),
     onSome: Duration.format
   })
-  return probe(
+  return probe<void, never, never>(
     `up for ${shown}`,
-    (context) => Effect.flatMap(decodeDuration(context.command, "stableFor", duration, 0), Effect.sleep)
+    (command) => Effect.flatMap(decodeDuration(command, "stableFor", duration, 0), Effect.sleep)
   )
+}
+
+const combine = (tag: "All" | "Any", checks: ReadonlyArray<Readiness.Readiness<any, any, any>>): any => {
+  const children = checks.map(nodeOf)
+  return node<AllNode | AnyNode>({
+    _tag: tag,
+    description: `${tag === "All" ? "all" : "any"} of (${children.map((child) => child.description).join(", ")})`,
+    probes: children.flatMap((child) => child.probes),
+    children
+  })
+}
+
+/** @internal */
+export const all = (...checks: ReadonlyArray<Readiness.Readiness<any, any, any>>): any => combine("All", checks)
+
+/** @internal */
+export const any = (...checks: ReadonlyArray<Readiness.Readiness<any, any, any>>): any => combine("Any", checks)
+
+// -----------------------------------------------------------------------------------------------------------------
+// Interpretation
+// -----------------------------------------------------------------------------------------------------------------
+
+/**
+ * What a check needs of the process it checks.
+ *
+ * @internal
+ */
+export interface CheckContext {
+  readonly command: ReadonlyArray<string>
+  /** Matches one pattern, as the only reader of the pipes it reads. */
+  readonly matchOutput: <A>(pattern: OutputPattern.OutputPattern<A>) => Effect.Effect<A, ProcessError | StateError>
+  /** Matches several patterns with one reader per pipe, each settled on its own, until all are or `stop` is done. */
+  readonly matchEach: (
+    readers: ReadonlyArray<PatternReader<unknown>>,
+    stop: Effect.Effect<void>
+  ) => Effect.Effect<void, StateError>
+  /** A leaf succeeded (for the list of pending probes in a timeout error). */
+  readonly settled: (description: string) => void
 }
 
 /**
- * A combination of output probes only is an output probe too, so that it merges again when nested in another `all`
- * or `any`.
+ * Runs a readiness check. A check with one output leaf reads it directly; a check with several, however nested,
+ * runs one reader for all of them (`matchEach`) beside the check and gives each output leaf its outcome as the
+ * reader decides it. When the check succeeds the reader stops, committing what the matches consumed; when it fails
+ * or is interrupted, the reader is interrupted and gives everything back.
+ *
+ * @internal
  */
-const registerOutputs = <R extends Readiness.Readiness<any, any, any>>(
-  self: R,
-  probes: ReadonlyArray<Readiness.Readiness<any, any, any>>,
-  combine: (patterns: ReadonlyArray<OutputPattern.OutputPattern<any>>) => OutputPattern.OutputPattern<any>
-): R => {
-  if (probes.length > 0 && probes.every((p) => outputPatterns.has(p))) {
-    outputPatterns.set(self, combine(probes.map((p) => outputPatterns.get(p)!)))
+export const check = <A, E, R>(
+  readiness: Readiness.Readiness<A, E, R>,
+  context: CheckContext
+): Effect.Effect<A, E | ProcessError | StateError, R> => {
+  const root = nodeOf(readiness)
+  const outputs = outputLeaves(root)
+  if (outputs.length < 2) {
+    return evaluate(root, context, (leaf) => context.matchOutput(leaf.pattern)) as Effect.Effect<
+      A,
+      E | ProcessError | StateError,
+      R
+    >
   }
-  return self
+  return Effect.suspend(() => {
+    const outcomes = outputs.map(() => Deferred.unsafeMake<unknown, ProcessError | StateError>(FiberId.none))
+    const stop = Deferred.unsafeMake<void>(FiberId.none)
+    const reader = context.matchEach(
+      outputs.map((leaf, i) => ({
+        pattern: leaf.pattern,
+        settle: (outcome) => Deferred.unsafeDone(outcomes[i]!, outcome)
+      })),
+      Deferred.await(stop)
+    ).pipe(
+      // A reader that could not start (or ended) leaves no leaf waiting.
+      Effect.onExit((exit) =>
+        Effect.forEach(
+          outcomes,
+          (outcome) => Exit.isFailure(exit) ? Deferred.failCause(outcome, exit.cause) : Deferred.interrupt(outcome),
+          { discard: true }
+        )
+      )
+    )
+    const checked = Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(
+        Effect.forkDaemon(Effect.interruptible(reader)),
+        (fiber) =>
+          restore(evaluate(root, context, (leaf) => Deferred.await(outcomes[outputs.indexOf(leaf)]!))).pipe(
+            Effect.onExit((exit) =>
+              Exit.isSuccess(exit)
+                ? Effect.zipRight(Deferred.succeed(stop, undefined), Fiber.await(fiber))
+                : Fiber.interrupt(fiber)
+            )
+          )
+      )
+    )
+    return checked as Effect.Effect<A, E | ProcessError | StateError, R>
+  })
 }
 
-/** @internal */
-export const all = (...probes: ReadonlyArray<Readiness.Readiness<any, any, any>>): any =>
-  registerOutputs(allProbes(probes), probes, (patterns) => pattern_.all(...patterns))
+const outputLeaves = (root: Node): Array<OutputNode> => {
+  switch (root._tag) {
+    case "Output":
+      return [root]
+    case "Probe":
+      return []
+    case "All":
+    case "Any":
+      return root.children.flatMap(outputLeaves)
+  }
+}
 
-/** @internal */
-export const any = (...probes: ReadonlyArray<Readiness.Readiness<any, any, any>>): any =>
-  registerOutputs(anyProbe(probes), probes, (patterns) => pattern_.any(...patterns))
-
-const allProbes = (probes: ReadonlyArray<Readiness.Readiness<any, any, any>>) =>
-  make(
-    `all of (${probes.map((p) => p.description).join(", ")})`,
-    probes.flatMap((p) => p.probes),
-    (context) => {
-      const { outputs, patterns } = partition(probes)
-      if (outputs.length < 2) return Effect.all(probes.map((p) => p.run(context)), { concurrency: "unbounded" })
-      const merged = Effect.tap(
-        context.matchOutput(pattern_.all(...patterns)),
-        () => Effect.forEach(outputs.flatMap((i) => probes[i]!.probes), context.settled, { discard: true })
-      )
-      const others = probes.map((p, i) => outputs.includes(i) ? undefined : p.run(context))
-      return Effect.map(
-        Effect.all([merged, Effect.all(others.map((run) => run ?? Effect.void), { concurrency: "unbounded" })], {
-          concurrency: "unbounded"
-        }),
-        ([matched, rest]) => probes.map((_, i) => outputs.includes(i) ? matched[outputs.indexOf(i)] : rest[i])
-      )
-    }
-  )
-
-const anyProbe = (probes: ReadonlyArray<Readiness.Readiness<any, any, any>>) =>
-  make(
-    `any of (${probes.map((p) => p.description).join(", ")})`,
-    probes.flatMap((p) => p.probes),
-    (context) => {
-      const { outputs, patterns } = partition(probes)
-      if (outputs.length < 2) return Effect.raceAll(probes.map((p) => p.run(context)))
-      const merged = Effect.tap(
-        context.matchOutput(pattern_.any(...patterns)),
-        () => Effect.forEach(outputs.flatMap((i) => probes[i]!.probes), context.settled, { discard: true })
-      )
-      return Effect.raceAll([merged, ...probes.filter((_, i) => !outputs.includes(i)).map((p) => p.run(context))])
-    }
-  )
+/** The check's value: leaves run concurrently; `All` waits for every child, `Any` for the first. */
+const evaluate = (
+  root: Node,
+  context: CheckContext,
+  matchLeaf: (leaf: OutputNode) => Effect.Effect<unknown, unknown, unknown>
+): Effect.Effect<unknown, unknown, unknown> => {
+  switch (root._tag) {
+    case "Output":
+      return Effect.tap(matchLeaf(root), () => context.settled(root.description))
+    case "Probe":
+      return Effect.tap(root.run(context.command), () => context.settled(root.description))
+    case "All":
+      return Effect.all(root.children.map((child) => evaluate(child, context, matchLeaf)), {
+        concurrency: "unbounded"
+      })
+    case "Any":
+      return Effect.raceAll(root.children.map((child) => evaluate(child, context, matchLeaf)))
+  }
+}

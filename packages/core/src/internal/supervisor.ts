@@ -90,18 +90,7 @@ export const make = <A, E, R, RH>(
     /** Runs `check` until `threshold` consecutive failures; succeeds with their count. */
     const unhealthy = (proc: ManagedProcess.ManagedProcess<A>) => {
       if (health === undefined) return Effect.never
-      const probe = isReadiness(health.probe)
-        ? health.probe.run({
-          pid: proc.pid,
-          command: proc.command,
-          matchOutput: (pattern) =>
-            proc.waitForOutput(pattern, { timeout: Duration.infinity }).pipe(
-              Effect.catchTag("TimeoutError", () => Effect.never)
-            ),
-          failOnExit: Effect.never,
-          settled: () => Effect.void
-        })
-        : health.probe
+      const probe = isReadiness(health.probe) ? managedProcess.checkHealth(proc, health.probe) : health.probe
       return Effect.gen(function*() {
         let failures = 0
         while (failures < threshold) {
