@@ -99,7 +99,11 @@ export type Event =
   | { readonly _tag: "Unhealthy"; readonly pid: number; readonly failures: number }
   | { readonly _tag: "Restarting"; readonly delay: Duration.Duration; readonly restarts: number }
   | { readonly _tag: "GaveUp"; readonly reason: string }
-  | { readonly _tag: "Stopped"; readonly reason: "completed" | "failed" }
+  /**
+   * Supervision ended: by policy after a successful (`completed`) or failed (`failed`) exit, or because the
+   * supervisor's scope was closed (`closed`).
+   */
+  | { readonly _tag: "Stopped"; readonly reason: "completed" | "failed" | "closed" }
 
 /**
  * A running supervision.
@@ -111,13 +115,19 @@ export interface Supervisor<out A = void> extends Pipeable {
   readonly [TypeId]: TypeId
   /** The process running now, if any (none while restarting). */
   readonly current: Effect.Effect<Option.Option<ManagedProcess.ManagedProcess<A>>>
-  /** The events, from subscription on (the 64 most recent are replayed to a new subscriber). */
+  /**
+   * The events, from subscription on (the 64 most recent are replayed to a new subscriber). The stream ends after
+   * the last one, `Stopped` or `GaveUp`; when the supervisor's scope closes, the process is stopped, its `Exited`
+   * is published, then `Stopped` with reason `closed`.
+   */
   readonly events: Stream.Stream<Event>
   /** How many restarts so far. */
   readonly restarts: Effect.Effect<number>
   /**
-   * Completes when supervision ends by policy (`Stopped`), fails with `ProcessError` `GaveUp` when it gives up;
-   * never completes while the process is kept alive.
+   * Completes with `Stopped` when supervision ends, by policy or because the supervisor's scope closed (in any
+   * phase: launching, waiting for readiness, running, waiting to restart); fails with `ProcessError` `GaveUp` when
+   * it gives up. A health check that ignores interruption cannot hold the close up: it is left to finish on its
+   * own.
    */
   readonly await: Effect.Effect<Event, ProcessError>
 }

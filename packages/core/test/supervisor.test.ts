@@ -1,6 +1,6 @@
-import { Supervisor, TestSpawner } from "@effect-process/core"
+import { Readiness, Supervisor, TestSpawner } from "@effect-process/core"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Fiber, Option, Schedule, Stream, TestClock } from "effect"
+import { Chunk, Deferred, Duration, Effect, Fiber, Option, Schedule, Stream, TestClock } from "effect"
 
 const tags = (events: Chunk.Chunk<Supervisor.Event>) => Chunk.toArray(events).map((event) => event._tag)
 
@@ -121,5 +121,61 @@ describe("Supervisor (TestClock, scripted processes)", () => {
       expect(spawner.processes).toHaveLength(1)
       expect(spawner.processes[0]!.alive).toBe(false)
       expect(spawner.processes[0]!.signals).toContain("SIGTERM")
+    }))
+
+  // Before: after the scope closed, `await` stayed pending and `events` never ended, in every phase.
+  for (
+    const [phase, plan, advance] of [
+      ["running", () => ({}), "1 second"],
+      ["waiting for readiness", () => ({}), "1 second"],
+      ["waiting to restart", () => ({ exitCode: 1 }), "100 millis"]
+    ] as const
+  ) {
+    it.effect(`closing the scope while ${phase}: await settles with Stopped, events end with Stopped`, () =>
+      Effect.gen(function*() {
+        const spawner = yield* TestSpawner.make(plan)
+        const [supervisor, fiber] = yield* Effect.scoped(Effect.gen(function*() {
+          const supervisor = yield* Supervisor.make(["server"], {
+            backoff: Schedule.spaced("1 hour"),
+            ...(phase === "waiting for readiness"
+              ? { readiness: Readiness.effect(Effect.fail("not yet")), readinessTimeout: "1 hour" }
+              : {})
+          }).pipe(Effect.provide(spawner.layer))
+          const fiber = yield* Effect.fork(Stream.runCollect(supervisor.events))
+          yield* TestClock.adjust(advance)
+          return [supervisor, fiber] as const
+        }))
+        expect(yield* supervisor.await).toEqual({ _tag: "Stopped", reason: "closed" })
+        const events = tags(yield* Fiber.join(fiber))
+        expect(events[events.length - 1]).toBe("Stopped")
+        if (phase === "running") expect(events).toEqual(["Starting", "Ready", "Exited", "Stopped"])
+        if (phase === "waiting to restart") {
+          expect(events).toEqual(["Starting", "Ready", "Exited", "Restarting", "Stopped"])
+        }
+        if (phase === "waiting for readiness") expect(events).toEqual(["Starting", "Stopped"])
+        expect(spawner.processes.every((proc) => !proc.alive)).toBe(true)
+        // a late subscriber sees the end too
+        expect(tags(yield* Stream.runCollect(supervisor.events)).pop()).toBe("Stopped")
+      }))
+  }
+
+  it.effect("an uninterruptible health check does not hold up the close", () =>
+    Effect.gen(function*() {
+      const spawner = yield* TestSpawner.make(() => ({}))
+      const started = yield* Deferred.make<void>()
+      const supervisor = yield* Effect.scoped(Effect.gen(function*() {
+        const supervisor = yield* Supervisor.make(["server"], {
+          healthCheck: {
+            probe: Effect.uninterruptible(Effect.zipRight(Deferred.succeed(started, undefined), Effect.never)),
+            interval: "1 second",
+            timeout: "1 hour"
+          }
+        }).pipe(Effect.provide(spawner.layer))
+        yield* TestClock.adjust("1 second")
+        yield* Deferred.await(started)
+        return supervisor
+      }))
+      expect(yield* supervisor.await).toEqual({ _tag: "Stopped", reason: "closed" })
+      expect(spawner.processes[0]!.alive).toBe(false)
     }))
 })

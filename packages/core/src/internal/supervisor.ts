@@ -70,6 +70,8 @@ export const make = <A, E, R, RH>(
     const events = yield* PubSub.sliding<Supervisor.Event>({ capacity: 1024, replay: 64 })
     const done = yield* Deferred.make<Supervisor.Event, ProcessError>()
     let current: Option.Option<ManagedProcess.ManagedProcess<A>> = Option.none()
+    /** The life in progress: its process, once launched, and when it started. */
+    let life: { proc: ManagedProcess.ManagedProcess<A> | undefined; readonly startedAt: number } | undefined
     let restarts = 0
     const publish = (event: Supervisor.Event) => PubSub.publish(events, event)
 
@@ -95,7 +97,9 @@ export const make = <A, E, R, RH>(
         let failures = 0
         while (failures < threshold) {
           yield* Effect.sleep(healthInterval)
-          const ok = yield* probe.pipe(Effect.timeout(healthTimeout), Effect.isSuccess)
+          // Disconnected: a probe that ignores interruption cannot hold up the timeout or the supervisor's close (it
+          // finishes on its own, in the background).
+          const ok = yield* probe.pipe(Effect.disconnect, Effect.timeout(healthTimeout), Effect.isSuccess)
           failures = ok ? 0 : failures + 1
           if (!ok) yield* Effect.logDebug(`health check failed (${failures}/${threshold})`)
         }
@@ -110,6 +114,7 @@ export const make = <A, E, R, RH>(
         if (Either.isLeft(launched)) return { _tag: "LaunchFailed", error: launched.left } as const
         const proc = launched.right
         current = Option.some(proc)
+        if (life !== undefined) life.proc = proc
         yield* publish({ _tag: "Ready", pid: proc.pid })
         const end = yield* Effect.raceFirst(
           Effect.map(proc.awaitExit, (exit): RunEnd => ({ _tag: "Exited", ...exit })),
@@ -133,7 +138,9 @@ export const make = <A, E, R, RH>(
         const startedAt = yield* Clock.currentTimeMillis
         starts.push(startedAt)
         yield* publish({ _tag: "Starting", attempt })
+        life = { proc: undefined, startedAt }
         const end = yield* runOnce
+        life = undefined
         const uptime = Duration.millis((yield* Clock.currentTimeMillis) - startedAt)
         if (end._tag === "LaunchFailed") yield* publish({ _tag: "LaunchFailed", error: end.error })
         if (end._tag !== "LaunchFailed") {
@@ -171,10 +178,34 @@ export const make = <A, E, R, RH>(
       Effect.withSpan("Supervisor", { attributes: { command: describeCommand(argv) } })
     )
 
-    yield* Effect.forkScoped(loop)
+    /**
+     * The scope closed while supervising (in any phase: launching, waiting for readiness, running, waiting to
+     * restart): the process of the life in progress was stopped by its own release; report its exit, then `Stopped`.
+     */
+    const closed = Effect.gen(function*() {
+      if (yield* Deferred.isDone(done)) return
+      const proc = life?.proc
+      if (life !== undefined && proc !== undefined) {
+        const status = yield* proc.status
+        const uptime = Duration.millis((yield* Clock.currentTimeMillis) - life.startedAt)
+        if (status._tag === "Exited") {
+          yield* publish({ _tag: "Exited", exitCode: status.exitCode, signal: status.signal, uptime })
+        }
+      }
+      life = undefined
+      const stopped: Supervisor.Event = { _tag: "Stopped", reason: "closed" }
+      yield* publish(stopped)
+      yield* Deferred.succeed(done, stopped)
+    })
+
+    yield* Effect.forkScoped(Effect.onInterrupt(loop, () => closed))
     const supervisor: Supervisor.Supervisor<A> = Object.assign(Object.create(Proto), {
       current: Effect.sync(() => current),
-      events: Stream.fromPubSub(events),
+      // Ends after the last event: `Stopped` or `GaveUp` (kept in the replay buffer for late subscribers).
+      events: Stream.takeUntil(
+        Stream.fromPubSub(events),
+        (event) => event._tag === "Stopped" || event._tag === "GaveUp"
+      ),
       restarts: Effect.sync(() => restarts),
       await: Deferred.await(done)
     })
