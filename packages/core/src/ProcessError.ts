@@ -104,8 +104,6 @@ export class ProcessError extends Data.TaggedError("ProcessError")<{
 export type StateErrorReason =
   /** The handle's scope was closed: the process was released. */
   | "Released"
-  /** The process was already started (kept for parity with the reference API; `make` cannot start twice). */
-  | "AlreadyStarted"
   /** Another reader is consuming the same pipe; pipes have one reader at a time. */
   | "ConcurrentRead"
   /** The pipe was not captured (`"inherit"` or `"ignore"`), so it cannot be read or written. */

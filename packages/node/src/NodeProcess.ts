@@ -1,7 +1,9 @@
 /**
  * The Node.js runtime of `@effect-process/core`: a `ProcessSpawner` that starts every child as the leader of its own
- * process group, signals whole groups, and tells whether a group is gone (zombies do not count), plus the layer that
- * provides it together with `@effect/platform-node`'s services.
+ * process group, signals whole groups, and tells whether a group is gone (zombies do not count), and the three layers
+ * that provide it together with `@effect/platform-node`'s services. They differ only in the parent-death reaper:
+ * `layer` (the process-wide one, on by default), `layerWithoutReaper` (none), `layerWithReaper(options)` (one of
+ * the layer's own, configured).
  *
  * @since 0.1.0
  */
@@ -9,8 +11,11 @@ import type { ProcessSpawner, Readiness } from "@effect-process/core"
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
+import type * as Cause from "effect/Cause"
 import type * as Layer from "effect/Layer"
 import * as internal from "./internal/nodeSpawner.js"
+import * as reaper from "./internal/reaper.js"
+import type * as NodeReaper from "./NodeReaper.js"
 
 /**
  * What the Node layers provide: the `ProcessSpawner`, the TCP `Connector` for `Readiness.port`, and
@@ -59,38 +64,6 @@ export const spawner: ProcessSpawner.ProcessSpawnerService = internal.spawner
 export const spawnerWithoutReaper: ProcessSpawner.ProcessSpawnerService = internal.spawnerWithoutReaper
 
 /**
- * Provides the `ProcessSpawner` alone.
- *
- * @example
- * import { Effect } from "effect"
- * import { ManagedProcess } from "@effect-process/core"
- * import { NodeProcess } from "@effect-process/node"
- *
- * const program = ManagedProcess.run(["true"]).pipe(Effect.provide(NodeProcess.layerSpawner))
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerSpawner: Layer.Layer<ProcessSpawner.ProcessSpawner> = internal.layerSpawner
-
-/**
- * Provides the TCP `Connector` that `Readiness.port` uses.
- *
- * @example
- * import { Effect } from "effect"
- * import { ManagedProcess, Readiness } from "@effect-process/core"
- * import { NodeProcess } from "@effect-process/node"
- *
- * const program = Effect.scoped(ManagedProcess.make(["redis-server"], { readiness: Readiness.port(6379) })).pipe(
- *   Effect.provide([NodeProcess.layerSpawner, NodeProcess.layerConnector])
- * )
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerConnector: Layer.Layer<Readiness.Connector> = internal.layerConnector
-
-/**
  * Everything a Node program needs to launch processes: the `ProcessSpawner` (with the process-wide parent-death
  * watchdog, so that no child outlives this process even when it is SIGKILLed), the TCP `Connector` for
  * `Readiness.port`, and `@effect/platform`'s
@@ -124,6 +97,28 @@ export const layer: Layer.Layer<Services> = internal.layer
  * @category layers
  */
 export const layerWithoutReaper: Layer.Layer<Services> = internal.layerWithoutReaper
+
+/**
+ * `layer` with a parent-death watchdog of its own for the lifetime of the layer, configured (see `NodeReaper`):
+ * another grace than the default 7 seconds, `pdeathsig` for the direct child. A grace that is not a non-negative
+ * duration fails the layer with Effect's `IllegalArgumentException`.
+ * @example
+ * import { NodeRuntime } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ * import { ManagedProcess } from "@effect-process/core"
+ * import { NodeProcess } from "@effect-process/node"
+ *
+ * Effect.scoped(ManagedProcess.make(["node", "server.js"])).pipe(
+ *   Effect.zipRight(Effect.never),
+ *   Effect.provide(NodeProcess.layerWithReaper({ grace: "3 seconds", pdeathsig: true })),
+ *   NodeRuntime.runMain
+ * )
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWithReaper: (
+  options: NodeReaper.Options
+) => Layer.Layer<Services, Cause.IllegalArgumentException> = reaper.layerWithReaper
 
 /**
  * Whether any member of process group `pgid` is alive; zombies (exited, not yet reaped) do not count. On Linux this

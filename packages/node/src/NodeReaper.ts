@@ -18,7 +18,7 @@
  * OOM killer) are the ones a program cannot plan for. Opt out with `NodeProcess.layerWithoutReaper`.
  *
  * This module gives a watchdog of its own to a scope, configured: another grace than the default 7 seconds, and
- * `PR_SET_PDEATHSIG` for the direct child.
+ * `PR_SET_PDEATHSIG` for the direct child. `NodeProcess.layerWithReaper(options)` is the same as a layer.
  *
  * The watchdog runs in its own session, so a signal to the parent's whole process group (Ctrl-C in a terminal,
  * `kill -9 -- -pgid`) does not take it down with the parent.
@@ -30,13 +30,12 @@
  *
  * @since 0.1.0
  */
-import type { ProcessError, ProcessSpawner } from "@effect-process/core"
+import type { ProcessSpawner } from "@effect-process/core"
+import type * as Cause from "effect/Cause"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as internal from "./internal/reaper.js"
-import type * as NodeProcess from "./NodeProcess.js"
 
 /**
  * @since 0.1.0
@@ -75,7 +74,8 @@ export interface Reaper {
 /**
  * Starts a watchdog for the current scope and returns a spawner that reports every process group to it. Closing
  * the scope stops the watchdog (it leaves running processes alone). A grace that is not a non-negative duration
- * fails with `ProcessError` `InvalidCommand`.
+ * fails with Effect's `IllegalArgumentException`. A watchdog that cannot be started is logged as a warning, and
+ * the spawner then works without it.
  *
  * @example
  * import { Effect } from "effect"
@@ -92,64 +92,5 @@ export interface Reaper {
  * @since 0.1.0
  * @category constructors
  */
-export const make: (options?: Options) => Effect.Effect<Reaper, ProcessError, Scope.Scope> = internal.make
-
-/**
- * Provides the `ProcessSpawner` with a parent-death reaper (one watchdog for the lifetime of the layer).
- *
- * @example
- * import { Effect } from "effect"
- * import { ManagedProcess } from "@effect-process/core"
- * import { NodeProcess, NodeReaper } from "@effect-process/node"
- *
- * const program = Effect.scoped(ManagedProcess.make(["sleep", "10"])).pipe(
- *   Effect.provide([NodeReaper.layerSpawner({ grace: "3 seconds" }), NodeProcess.layerConnector])
- * )
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerSpawner: (options?: Options) => Layer.Layer<ProcessSpawner.ProcessSpawner, ProcessError> =
-  internal.layerSpawner
-
-/**
- * `NodeProcess.layer` with a parent-death reaper, configured.
- *
- * @example
- * import { NodeRuntime } from "@effect/platform-node"
- * import { Effect } from "effect"
- * import { ManagedProcess } from "@effect-process/core"
- * import { NodeReaper } from "@effect-process/node"
- *
- * Effect.scoped(ManagedProcess.make(["node", "server.js"])).pipe(
- *   Effect.zipRight(Effect.never),
- *   Effect.provide(NodeReaper.layerWith({ grace: "3 seconds", pdeathsig: true })),
- *   NodeRuntime.runMain
- * )
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerWith: (options: Options) => Layer.Layer<NodeProcess.Services, ProcessError> = internal.layerWith
-
-/**
- * `NodeProcess.layer` with a watchdog of its own for the lifetime of the layer, instead of the process-wide one:
- * if the program dies without closing its scopes (SIGKILL, `process.exit`, a crash), the process groups launched
- * through this layer are terminated (SIGTERM, 7 seconds of grace, SIGKILL).
- *
- * @example
- * import { NodeRuntime } from "@effect/platform-node"
- * import { Effect } from "effect"
- * import { ManagedProcess } from "@effect-process/core"
- * import { NodeReaper } from "@effect-process/node"
- *
- * Effect.scoped(ManagedProcess.make(["node", "server.js"])).pipe(
- *   Effect.zipRight(Effect.never),
- *   Effect.provide(NodeReaper.layer),
- *   NodeRuntime.runMain
- * )
- *
- * @since 0.1.0
- * @category layers
- */
-export const layer: Layer.Layer<NodeProcess.Services> = internal.layer
+export const make: (options?: Options) => Effect.Effect<Reaper, Cause.IllegalArgumentException, Scope.Scope> =
+  internal.make

@@ -6,8 +6,9 @@ import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import type * as ManagedProcess from "../ManagedProcess.js"
-import { ProcessError } from "../ProcessError.js"
+import type { ProcessError } from "../ProcessError.js"
 import type { SpawnRequest, StdioMode } from "../ProcessSpawner.js"
+import { invalid } from "./errors.js"
 
 /**
  * A launch request after validation: what the spawner gets, plus what the process needs to run its pipes.
@@ -37,9 +38,6 @@ export const DEFAULT_TAIL_SIZE = 8 * 1024
  * @internal
  */
 export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024
-
-const invalid = (command: ReadonlyArray<string>, detail: string) =>
-  new ProcessError({ reason: "InvalidCommand", command, detail })
 
 const hasNul = (text: string): boolean => text.includes("\0")
 

@@ -34,7 +34,8 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import type * as OutputPattern from "../OutputPattern.js"
-import { describeCommand, ProcessError, StateError, TimeoutError } from "../ProcessError.js"
+import type { StateError, TimeoutError } from "../ProcessError.js"
+import { describeCommand, ProcessError } from "../ProcessError.js"
 import {
   type ExitStatus,
   ProcessSpawner,
@@ -44,6 +45,8 @@ import {
 } from "../ProcessSpawner.js"
 import type * as Readiness from "../Readiness.js"
 import { argvOf, decodeDuration, hasOwnStdin, normalize, type Normalized } from "./command.js"
+import * as errors from "./errors.js"
+import { invalid, processError } from "./errors.js"
 import * as metrics from "./metrics.js"
 import { Once } from "./once.js"
 import { awaitAnyChange, OutputChannel, type PipeControl } from "./outputChannel.js"
@@ -146,13 +149,7 @@ const decodeSignal = (
 ): Either.Either<Signal, ProcessError> =>
   typeof signal === "string" && SIGNALS.includes(signal)
     ? Either.right(signal as Signal)
-    : Either.left(
-      new ProcessError({
-        reason: "InvalidCommand",
-        command,
-        detail: `${name} must be one of ${SIGNALS.join(", ")} (got ${String(signal).slice(0, 50)})`
-      })
-    )
+    : Either.left(invalid(command, `${name} must be one of ${SIGNALS.join(", ")} (got ${String(signal).slice(0, 50)})`))
 
 const decodeTerminate = (
   command: ReadonlyArray<string>,
@@ -317,7 +314,7 @@ class Process implements reading.Readable, SpawnListeners, PipeControl {
   }
 
   stateError(reason: StateError["reason"], operation: string): StateError {
-    return new StateError({ reason, command: this.command, pid: this.spawned.pid, operation })
+    return errors.stateError(this, reason, operation)
   }
 
   /** The release happened: refuse further use and wake every waiting reader, so that each one ends. */
@@ -416,11 +413,7 @@ const makeRetrying = <A, E, R>(
     })
     return yield* attempt.pipe(
       Effect.retry({ schedule, while: retryWhile }),
-      Effect.mapError((error) =>
-        error instanceof ProcessError || error instanceof TimeoutError
-          ? Object.assign(Object.create(Object.getPrototypeOf(error)), error, { attempts })
-          : error
-      )
+      Effect.mapError((error) => errors.withAttempts(error, attempts))
     )
   })
 
@@ -552,15 +545,9 @@ const awaitReady = <A, E, R>(
 ): Effect.Effect<A, ProcessError | StateError | TimeoutError | E, R> => {
   const pending = new Set(readiness.probes)
   const exitedBeforeReady = (cause?: ProcessError) =>
-    new ProcessError({
-      reason: "ExitedBeforeReady",
-      command: proc.command,
-      pid: proc.pid,
-      exitCode: proc.exit?.exitCode,
-      signal: proc.exit?.signal,
+    processError(proc, "ExitedBeforeReady", {
       detail: pending.size === 0 ? undefined : `waiting for ${[...pending].join(", ")}`,
-      cause,
-      ...proc.tails()
+      cause
     })
   const context: readiness_.CheckContext = {
     command: proc.command,
@@ -582,7 +569,7 @@ const awaitReady = <A, E, R>(
     Effect.timeoutFail({
       duration: timeout,
       onTimeout: () =>
-        reading.timeoutError(proc, "Readiness", timeout, {
+        errors.timeoutError(proc, "Readiness", timeout, {
           expected: [...pending].join(", ") || readiness.description
         })
     }),
@@ -706,16 +693,7 @@ const kill = (proc: Process, signal: Signal): Effect.Effect<void, ProcessError |
     const valid = decodeSignal(proc.command, "kill", signal)
     if (Either.isLeft(valid)) return Effect.fail(valid.left)
     return proc.spawned.signal(signal, "group").pipe(
-      Effect.mapError((error) =>
-        new ProcessError({
-          reason: "SignalFailed",
-          command: proc.command,
-          pid: proc.pid,
-          signal,
-          errno: error.code,
-          cause: error.cause
-        })
-      ),
+      Effect.mapError((error) => processError(proc, "SignalFailed", { signal, errno: error.code, cause: error.cause })),
       Effect.asVoid
     )
   })
@@ -729,26 +707,18 @@ const writeStdin = (proc: Process, input: string | Uint8Array): Effect.Effect<vo
     if (proc.stdinClosed) return Effect.fail(proc.stateError("StdinClosed", "write"))
     if (typeof input !== "string" && !(input instanceof Uint8Array)) {
       return Effect.fail(
-        new ProcessError({
-          reason: "InvalidCommand",
-          command: proc.command,
-          pid: proc.pid,
-          detail: `write: the input must be a string or a Uint8Array (got ${input === null ? "null" : typeof input})`
-        })
+        errors.invalidArgument(
+          proc,
+          `write: the input must be a string or a Uint8Array (got ${input === null ? "null" : typeof input})`
+        )
       )
     }
     return proc.spawned.write(typeof input === "string" ? encoder.encode(input) : input).pipe(
       Effect.mapError((error) =>
-        new ProcessError({
-          reason: "WriteFailed",
-          command: proc.command,
-          pid: proc.pid,
+        processError(proc, "WriteFailed", {
           errno: error.code,
-          exitCode: proc.exit?.exitCode,
-          signal: proc.exit?.signal,
           detail: proc.exit === undefined ? error.message : "the process has exited",
-          cause: error.cause,
-          ...proc.tails()
+          cause: error.cause
         })
       )
     )
@@ -1041,7 +1011,7 @@ const runToCompletion = (proc: Process, options: {
       : undefined
     const collected: Effect.Effect<readonly [string, string, ExitStatus], ProcessError | TimeoutError> =
       limit === undefined ? reading.collect(proc, options.maxBuffer) : reading.collect(proc, options.maxBuffer).pipe(
-        Effect.timeoutFail({ duration: limit, onTimeout: () => reading.timeoutError(proc, "Run", limit) })
+        Effect.timeoutFail({ duration: limit, onTimeout: () => errors.timeoutError(proc, "Run", limit) })
       )
     const work = feeding === undefined
       ? collected
@@ -1051,16 +1021,7 @@ const runToCompletion = (proc: Process, options: {
       ([stdout, stderr, exit]) =>
         Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<ManagedProcess.RunResult, ProcessError> => {
           if (exit.exitCode === undefined || !options.successExitCodes.includes(exit.exitCode)) {
-            return Effect.fail(
-              new ProcessError({
-                reason: exit.exitCode === undefined ? "KilledBySignal" : "NonZeroExit",
-                command: proc.command,
-                pid: proc.pid,
-                exitCode: exit.exitCode,
-                signal: exit.signal,
-                ...proc.tails()
-              })
-            )
+            return Effect.fail(processError(proc, exit.exitCode === undefined ? "KilledBySignal" : "NonZeroExit"))
           }
           return Effect.succeed({
             command: proc.command,

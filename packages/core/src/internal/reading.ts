@@ -23,9 +23,10 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import type * as OutputPattern from "../OutputPattern.js"
-import { ProcessError, type StateError, TimeoutError } from "../ProcessError.js"
+import { ProcessError, type StateError, type TimeoutError } from "../ProcessError.js"
 import type { ExitStatus } from "../ProcessSpawner.js"
 import { decodeDuration } from "./command.js"
+import { invalidArgument, processError, timeoutError } from "./errors.js"
 import type { Once } from "./once.js"
 import { awaitAnyChange, LINE_TOO_LONG, type OutputChannel } from "./outputChannel.js"
 import * as pattern_ from "./outputPattern.js"
@@ -162,34 +163,13 @@ export const awaitOutput = (
 
 /** @internal */
 export const outputEnded = (proc: Readable, detail?: string): ProcessError =>
-  new ProcessError({
-    reason: "OutputEnded",
-    command: proc.command,
-    pid: proc.pid,
-    exitCode: proc.exit?.exitCode,
-    signal: proc.exit?.signal,
-    detail,
-    ...proc.tails()
-  })
+  processError(proc, "OutputEnded", { detail })
 
 const lineTooLong = (proc: Readable, name: OutputPattern.Source, channel: OutputChannel): ProcessError =>
-  new ProcessError({
-    reason: "LineTooLong",
-    command: proc.command,
-    pid: proc.pid,
+  processError(proc, "LineTooLong", {
     detail: `a line of ${name} is longer than maxLineLength (${channel.maxLineLength} characters); ` +
-      "it was skipped: the next line read starts after it",
-    ...proc.tails()
+      "it was skipped: the next line read starts after it"
   })
-
-/** @internal */
-export const timeoutError = (
-  proc: Readable,
-  reason: TimeoutError["reason"],
-  timeout: Duration.Duration,
-  extra: { readonly seen?: string; readonly expected?: string } = {}
-): TimeoutError =>
-  new TimeoutError({ reason, command: proc.command, pid: proc.pid, timeout, ...extra, ...proc.tails() })
 
 // -----------------------------------------------------------------------------------------------------------------
 // Exact reads
@@ -262,14 +242,7 @@ export const takeLines = (
   options: ManagedProcess.ReadOptions | undefined
 ): Effect.Effect<ReadonlyArray<string>, ProcessError | StateError | TimeoutError> => {
   if (!(Number.isSafeInteger(count) && count >= 0)) {
-    return Effect.fail(
-      new ProcessError({
-        reason: "InvalidCommand",
-        command: proc.command,
-        pid: proc.pid,
-        detail: `takeLines: the count must be a non-negative integer (got ${count})`
-      })
-    )
+    return Effect.fail(invalidArgument(proc, `takeLines: the count must be a non-negative integer (got ${count})`))
   }
   if (count === 0) return Effect.succeed([])
   return Effect.suspend(() => {
@@ -530,29 +503,17 @@ const matchOutput = (
   })
 
 const noMatch = (proc: Readable, matcher: OutputPattern.Matcher<unknown>): ProcessError =>
-  new ProcessError({
-    reason: proc.exit === undefined ? "OutputEnded" : "ExitedBeforeMatch",
-    command: proc.command,
-    pid: proc.pid,
-    exitCode: proc.exit?.exitCode,
-    signal: proc.exit?.signal,
-    detail: `no match for the expected output; seen: ${JSON.stringify(matcher.seen().slice(-200)).slice(0, 250)}`,
-    ...proc.tails()
+  processError(proc, proc.exit === undefined ? "OutputEnded" : "ExitedBeforeMatch", {
+    detail: `no match for the expected output; seen: ${JSON.stringify(matcher.seen().slice(-200)).slice(0, 250)}`
   })
 
 const readinessFailed = (proc: Readable, decision: OutputPattern.Decision<unknown> & { _tag: "Failed" }) =>
-  new ProcessError({
-    reason: "ReadinessFailed",
-    command: proc.command,
-    pid: proc.pid,
-    exitCode: proc.exit?.exitCode,
-    signal: proc.exit?.signal,
+  processError(proc, "ReadinessFailed", {
     detail: decision.line === "" && decision.detail !== undefined
       ? decision.detail
       : `the output said: ${JSON.stringify(decision.line.slice(0, 200)).slice(0, 250)}${
         decision.detail === undefined ? "" : ` (${decision.detail})`
-      }`,
-    ...proc.tails()
+      }`
   })
 
 const awaitExitBriefly = (proc: Readable): Effect.Effect<void> =>
@@ -595,15 +556,9 @@ export const collect = (
       if (done) return
       if (stdout?.drain() === false || stderr?.drain() === false) {
         finish()
-        return resume(Effect.fail(
-          new ProcessError({
-            reason: "MaxBufferExceeded",
-            command: proc.command,
-            pid: proc.pid,
-            detail: `more than ${maxBuffer} bytes of output`,
-            ...proc.tails()
-          })
-        ))
+        return resume(
+          Effect.fail(processError(proc, "MaxBufferExceeded", { detail: `more than ${maxBuffer} bytes of output` }))
+        )
       }
       const ended = proc.pipesOverdue || proc.released || channels.every((channel) => channel.exhausted)
       const exit = proc.exit

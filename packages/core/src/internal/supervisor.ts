@@ -13,10 +13,11 @@ import * as Intervals from "effect/ScheduleIntervals"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as ManagedProcess from "../ManagedProcess.js"
-import { describeCommand, ProcessError } from "../ProcessError.js"
+import { describeCommand, type ProcessError } from "../ProcessError.js"
 import type { ProcessSpawner } from "../ProcessSpawner.js"
 import type * as Supervisor from "../Supervisor.js"
 import { argvOf, decodeDuration as decode } from "./command.js"
+import { gaveUp } from "./errors.js"
 import * as managedProcess from "./managedProcess.js"
 import * as metrics from "./metrics.js"
 import { isReadiness } from "./readiness.js"
@@ -80,12 +81,7 @@ export const make = <A, E, R, RH>(
       Effect.gen(function*() {
         const event: Supervisor.Event = { _tag: "GaveUp", reason }
         yield* publish(event)
-        const error = new ProcessError({
-          reason: "GaveUp",
-          command: argv,
-          detail: `${reason} (after ${restarts} restarts)`,
-          cause: lastError
-        })
+        const error = gaveUp(argv, `${reason} (after ${restarts} restarts)`, lastError)
         yield* Deferred.fail(done, error)
       })
 

@@ -4,6 +4,7 @@
  */
 import { ProcessError, ProcessSpawner } from "@effect-process/core"
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -11,6 +12,7 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import type * as NodeProcess from "../NodeProcess.js"
 import type * as NodeReaper from "../NodeReaper.js"
 import * as nodeSpawner from "./nodeSpawner.js"
 import { DEFAULT_GRACE, startWatchdog } from "./watchdog.js"
@@ -69,26 +71,31 @@ const withPdeathsig = (request: ProcessSpawner.SpawnRequest): ProcessSpawner.Spa
 // The reaper
 // -----------------------------------------------------------------------------------------------------------------
 
-/** A typed error for a grace that is not a duration, or is negative: a typo must not mean "no grace at all". */
-const decodeGrace = (input: Duration.DurationInput): Effect.Effect<Duration.Duration, ProcessError> => {
+/**
+ * A typed error for a grace that is not a duration, or is negative: a typo must not mean "no grace at all". It is
+ * an argument of the reaper, not of a command: Effect's `IllegalArgumentException`.
+ */
+const decodeGrace = (
+  input: Duration.DurationInput
+): Effect.Effect<Duration.Duration, Cause.IllegalArgumentException> => {
   const negative = (typeof input === "number" && !(input >= 0)) ||
     (typeof input === "string" && input.trimStart().startsWith("-"))
   const decoded = negative ? Option.none() : Duration.decodeUnknown(input)
   return Option.match(decoded, {
     onNone: () =>
       Effect.fail(
-        new ProcessError({
-          reason: "InvalidCommand",
-          command: [],
-          detail: `NodeReaper grace must be a non-negative duration (got ${String(input)})`
-        })
+        new Cause.IllegalArgumentException(
+          `NodeReaper grace must be a non-negative duration (got ${String(input).slice(0, 50)})`
+        )
       ),
     onSome: Effect.succeed
   })
 }
 
 /** @internal */
-export const make = (options: ReaperOptions = {}): Effect.Effect<NodeReaper.Reaper, ProcessError, Scope.Scope> =>
+export const make = (
+  options: ReaperOptions = {}
+): Effect.Effect<NodeReaper.Reaper, Cause.IllegalArgumentException, Scope.Scope> =>
   Effect.gen(function*() {
     const grace = yield* decodeGrace(options.grace ?? DEFAULT_GRACE)
     const watchdog = yield* Effect.acquireRelease(
@@ -129,13 +136,11 @@ export const make = (options: ReaperOptions = {}): Effect.Effect<NodeReaper.Reap
   })
 
 /** @internal */
-export const layerSpawner = (options?: ReaperOptions): Layer.Layer<ProcessSpawner.ProcessSpawner, ProcessError> =>
-  Layer.scoped(ProcessSpawner.ProcessSpawner, Effect.map(make(options), (reaper) => reaper.spawner))
-
-/** @internal */
-export const layerWith = (options: ReaperOptions) =>
-  Layer.mergeAll(layerSpawner(options), nodeSpawner.layerConnector, NodeContext.layer)
-
-/** @internal */
-// The default grace is valid: this layer cannot fail.
-export const layer = Layer.orDie(layerWith({}))
+export const layerWithReaper = (
+  options: ReaperOptions
+): Layer.Layer<NodeProcess.Services, Cause.IllegalArgumentException> =>
+  Layer.mergeAll(
+    Layer.scoped(ProcessSpawner.ProcessSpawner, Effect.map(make(options), (reaper) => reaper.spawner)),
+    nodeSpawner.layerConnector,
+    NodeContext.layer
+  )

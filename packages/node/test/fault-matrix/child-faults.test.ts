@@ -1,10 +1,10 @@
 /**
  * Fault: the child misbehaves, or cannot be started at all. Every case runs with `NodeProcess.layer` and with
- * `NodeReaper.layer` (the reaper's spawner must be a drop-in), and ends by checking that nothing it started survives
- * (pid, process group, environment marker).
+ * `NodeProcess.layerWithReaper` (the reaper's spawner must be a drop-in), and ends by checking that nothing it
+ * started survives (pid, process group, environment marker).
  */
 import { ManagedProcess, type ProcessSpawner } from "@effect-process/core"
-import { NodeProcess, NodeReaper } from "@effect-process/node"
+import { NodeProcess } from "@effect-process/node"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, type Scope } from "effect"
 import * as path from "node:path"
@@ -24,7 +24,7 @@ import {
 
 const layers: ReadonlyArray<readonly [string, Layer.Layer<ProcessSpawner.ProcessSpawner>]> = [
   ["NodeProcess.layer", NodeProcess.layer],
-  ["NodeReaper.layer", Layer.orDie(NodeReaper.layerWith({ grace: "1 second" }))]
+  ["NodeProcess.layerWithReaper", Layer.orDie(NodeProcess.layerWithReaper({ grace: "1 second" }))]
 ]
 
 /** Runs `body` in a scope with `layer`, then checks that every tracked pid and group and the marker are gone. */

@@ -3,7 +3,7 @@
  * Guarantee: releasing 200 at once takes about one grace period, not the sum (200 graces); 0 survivors.
  */
 import { ManagedProcess, type ProcessSpawner } from "@effect-process/core"
-import { NodeProcess, NodeReaper } from "@effect-process/node"
+import { NodeProcess } from "@effect-process/node"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Layer, Logger, LogLevel, Scope } from "effect"
 import { makeTracker } from "../harness.js"
@@ -51,7 +51,7 @@ describe("fault matrix: 200 concurrent processes released at once", () => {
   )
 
   const layers: ReadonlyArray<readonly [string, Layer.Layer<ProcessSpawner.ProcessSpawner>]> = [
-    ["NodeReaper.layer", Layer.orDie(NodeReaper.layerWith({ grace: "1 second" }))]
+    ["NodeProcess.layerWithReaper", Layer.orDie(NodeProcess.layerWithReaper({ grace: "1 second" }))]
   ]
   for (const [name, layer] of layers) {
     it.live(

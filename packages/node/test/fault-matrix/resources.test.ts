@@ -4,7 +4,7 @@
  * (`/proc/self/fd`) and the listeners on `process` are back to where they started; 0 survivors.
  */
 import { ManagedProcess, type ProcessSpawner } from "@effect-process/core"
-import { NodeProcess, NodeReaper } from "@effect-process/node"
+import { NodeProcess } from "@effect-process/node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { makeTracker } from "../harness.js"
@@ -13,7 +13,7 @@ import { openFds, processListeners } from "./support.js"
 
 const cases: ReadonlyArray<readonly [string, Layer.Layer<ProcessSpawner.ProcessSpawner>, number]> = [
   ["NodeProcess.layer", NodeProcess.layer, 1000],
-  ["NodeReaper.layer", Layer.orDie(NodeReaper.layerWith({ grace: "1 second" })), 300]
+  ["NodeProcess.layerWithReaper", Layer.orDie(NodeProcess.layerWithReaper({ grace: "1 second" })), 300]
 ]
 
 describe("fault matrix: many sequential launches leak nothing", () => {

@@ -4,7 +4,7 @@
 import { ManagedProcess, ProcessSpawner } from "@effect-process/core"
 import { NodeProcess, NodeReaper } from "@effect-process/node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Scope } from "effect"
+import { Cause, Effect, Exit, Scope } from "effect"
 import * as ChildProcess from "node:child_process"
 import { makeTracker } from "../harness.js"
 import { expectGone, expectMarkerGone, isAlive, markerEnv, newMarker, readStat } from "../utils.js"
@@ -90,5 +90,19 @@ describe("fault matrix: the watchdog", () => {
       expect(report.tokens).toHaveLength(2)
       expect(report.tokens[0]).toMatch(/^ep[0-9a-f]{24}$/)
       expect(report.tokens[1]).toBe(report.tokens[0])
+    }))
+
+  // Before: reported as ProcessError InvalidCommand with an empty command, although no command was involved.
+  it.effect("a grace that is not a non-negative duration is an IllegalArgumentException, for make and the layer", () =>
+    Effect.gen(function*() {
+      for (const grace of [-1, "-2 seconds", "soon", Number.NaN] as const) {
+        const error = yield* Effect.flip(Effect.scoped(NodeReaper.make({ grace: grace as never })))
+        expect(Cause.isIllegalArgumentException(error)).toBe(true)
+        expect(error.message).toContain("NodeReaper grace")
+      }
+      const layerError = yield* Effect.flip(
+        Effect.provide(Effect.void, NodeProcess.layerWithReaper({ grace: "soon" as never }))
+      )
+      expect(Cause.isIllegalArgumentException(layerError)).toBe(true)
     }))
 })
