@@ -115,6 +115,15 @@ export interface Options<A = void, E = never, R = never> {
    * overlapping pieces instead.
    */
   readonly maxLineLength?: number | undefined
+  /**
+   * How long output may still take to arrive once the leader has exited (Go's `exec.Cmd.WaitDelay`): a descendant
+   * that left the process group can hold the pipes open forever. It counts from the moment the exit is noticed (or,
+   * when the exit is never seen, from when the release gives up on the group). When it is over, readers waiting
+   * for output stop waiting (streams end, reads fail with `OutputEnded` or `ExitedBeforeMatch`), readiness fails
+   * with `ExitedBeforeReady`, and the release closes the pipes. A read that found the output over waits as long for
+   * the exit status, so that its error can say how the process ended. Default 250 milliseconds.
+   */
+  readonly waitDelay?: Duration.DurationInput | undefined
 }
 
 /**

@@ -26,6 +26,7 @@ export interface Normalized {
   readonly bufferSize: number
   readonly tailSize: number
   readonly maxLineLength: number
+  readonly waitDelay: Duration.Duration
 }
 
 /** @internal */
@@ -38,6 +39,13 @@ export const DEFAULT_TAIL_SIZE = 8 * 1024
  * @internal
  */
 export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024
+
+/**
+ * How long output may still take to arrive once the leader has exited (the `waitDelay` option).
+ *
+ * @internal
+ */
+export const DEFAULT_WAIT_DELAY = Duration.millis(250)
 
 const hasNul = (text: string): boolean => text.includes("\0")
 
@@ -171,6 +179,14 @@ export const normalize = (
     }
     sizes[name] = value
   }
+  let waitDelay = DEFAULT_WAIT_DELAY
+  if (options.waitDelay !== undefined) {
+    const decoded = decodeDuration(argv, "waitDelay", options.waitDelay, DEFAULT_WAIT_DELAY)
+    if (Either.isLeft(decoded)) return Either.left(decoded.left)
+    // Bounded: the release waits this long for the pipes, and the release never hangs.
+    if (!Duration.isFinite(decoded.right)) return Either.left(invalid(argv, "waitDelay must be finite"))
+    waitDelay = decoded.right
+  }
   const relay = options.relayStderr ?? relayDefault
   let relayStderr: LogLevel.LogLevel | undefined
   if (relay === true) relayStderr = LogLevel.Info
@@ -203,6 +219,7 @@ export const normalize = (
     },
     stdinStream,
     relayStderr,
+    waitDelay,
     ...sizes
   })
 }

@@ -70,7 +70,6 @@ export const DEFAULT_READCHAR_TIMEOUT: Duration.DurationInput = reading.DEFAULT_
 export const DEFAULT_WAIT_TIMEOUT: Duration.DurationInput = reading.DEFAULT_WAIT_TIMEOUT
 const DEFAULT_READINESS_TIMEOUT: Duration.DurationInput = "60 seconds"
 const DEFAULT_MAX_BUFFER = 128 * 1024 * 1024
-const PIPE_GRACE = reading.PIPE_GRACE
 
 /**
  * Logs at Debug only when Debug is enabled: building the annotations of a log nobody sees would cost every launch.
@@ -253,7 +252,7 @@ class Process implements reading.Readable, SpawnListeners, PipeControl {
   }
 
   /**
-   * From now on, the pipes get `PIPE_GRACE` to reach end-of-file; then they are overdue and every waiting reader is
+   * From now on, the pipes get `waitDelay` to reach end-of-file; then they are overdue and every waiting reader is
    * woken to give up. Started when the leader's exit is noticed, or when the release has given up on the group. In
    * the common case the pipes have ended by then and no timer is started at all.
    */
@@ -273,7 +272,7 @@ class Process implements reading.Readable, SpawnListeners, PipeControl {
   private startPipeTimer(): void {
     if (this.pipesOverdue || this.pipeTimer !== undefined || this.pipesEnded) return
     this.pipeTimer = Runtime.runFork(Runtime.defaultRuntime)(
-      Effect.withClock(Effect.sleep(PIPE_GRACE), this.clock).pipe(
+      Effect.withClock(Effect.sleep(this.spec.waitDelay), this.clock).pipe(
         Effect.zipRight(Effect.sync(() => {
           this.pipeTimer = undefined
           this.pipesOverdue = true
@@ -296,6 +295,10 @@ class Process implements reading.Readable, SpawnListeners, PipeControl {
 
   get command(): ReadonlyArray<string> {
     return this.spec.argv
+  }
+
+  get waitDelay(): Duration.Duration {
+    return this.spec.waitDelay
   }
 
   get pid(): number {
@@ -557,7 +560,7 @@ const awaitReady = <A, E, R>(
   }
   // Output written just before the exit may still be in flight: let output probes see it first.
   const failOnExit = proc.exited.await().pipe(
-    Effect.zipRight(Effect.sleep(PIPE_GRACE)),
+    Effect.zipRight(Effect.sleep(proc.waitDelay)),
     Effect.zipRight(Effect.suspend(() => Effect.fail(exitedBeforeReady())))
   )
   return Effect.raceFirst(readiness_.check(readiness, context), failOnExit).pipe(
@@ -922,7 +925,7 @@ const waitUntilGone = (proc: Process, limit: Duration.Duration, since: number): 
 
 /**
  * Let the pipes reach end-of-file (bounded: a descendant outside the group may hold them, so they get at most
- * `PIPE_GRACE` from the exit, or from now if the exit was never seen), close them, flush the relay.
+ * `waitDelay` from the exit, or from now if the exit was never seen), close them, flush the relay.
  */
 const reap = (proc: Process): Effect.Effect<void> =>
   Effect.suspend(() => {

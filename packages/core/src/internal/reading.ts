@@ -10,11 +10,11 @@
  *               match, put back what was looked at when the wait gives up
  *   collecting  `run`: both pipes to their end in one loop                            (`collect`)
  *
- * Once the leader has exited, every wait here ends at most `PIPE_GRACE` later, when the process marks its pipes
+ * Once the leader has exited, every wait here ends at most `waitDelay` later, when the process marks its pipes
  * overdue: a descendant that left the process group can hold a pipe open forever. No wait needs a timer of its own.
  */
 import * as Chunk from "effect/Chunk"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { identity } from "effect/Function"
@@ -31,14 +31,6 @@ import type { Once } from "./once.js"
 import { awaitAnyChange, LINE_TOO_LONG, type OutputChannel } from "./outputChannel.js"
 import * as pattern_ from "./outputPattern.js"
 import { Utf8Decoder } from "./utf8.js"
-
-/**
- * After the leader exited, how long output may still take to reach end-of-file before readers stop waiting for
- * it, and after the group is gone, how long the release waits for the pipes before closing them.
- *
- * @internal
- */
-export const PIPE_GRACE = Duration.millis(250)
 
 /** @internal */
 export const DEFAULT_READLINE_TIMEOUT: Duration.DurationInput = "2 seconds"
@@ -63,10 +55,12 @@ export interface Readable {
   /** The scope was closed: reads are refused, waiting readers end. */
   readonly released: boolean
   /**
-   * Readers stop waiting for the pipes to end: set (and every waiter woken) `PIPE_GRACE` after the leader's exit
+   * Readers stop waiting for the pipes to end: set (and every waiter woken) `waitDelay` after the leader's exit
    * was noticed while a pipe was still open.
    */
   readonly pipesOverdue: boolean
+  /** How long output may take to arrive after the exit, and a read that found the output over waits for the exit. */
+  readonly waitDelay: Duration.Duration
   tails(): { stdoutTail: string | undefined; stderrTail: string | undefined }
   stateError(reason: StateError["reason"], operation: string): StateError
 }
@@ -519,7 +513,7 @@ const readinessFailed = (proc: Readable, decision: OutputPattern.Decision<unknow
 const awaitExitBriefly = (proc: Readable): Effect.Effect<void> =>
   proc.exit !== undefined || proc.released
     ? Effect.void
-    : Effect.asVoid(Effect.timeoutOption(proc.exited.await(), PIPE_GRACE))
+    : Effect.asVoid(Effect.timeoutOption(proc.exited.await(), proc.waitDelay))
 
 // -----------------------------------------------------------------------------------------------------------------
 // Collecting (run)
