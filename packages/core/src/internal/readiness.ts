@@ -14,8 +14,8 @@ import type * as OutputPattern from "../OutputPattern.js"
 import type { ProcessError, StateError } from "../ProcessError.js"
 import type * as Readiness from "../Readiness.js"
 import { decodeDuration } from "./command.js"
+import type { PatternReader } from "./matching.js"
 import * as pattern_ from "./outputPattern.js"
-import type { PatternReader } from "./reading.js"
 
 /**
  * The platform capability the TCP probe needs: can a connection to `host:port` be opened within `timeout`?

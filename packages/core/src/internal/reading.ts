@@ -6,9 +6,8 @@
  *   exact reads readLine, readChar, takeLines: consume exactly what they return,     (`readNext`)
  *               lose nothing on timeout
  *   streams     stdout / stderr / lines / stderrLines: everything available per pull (`pipeStream`)
- *   matching    waitForOutput and output readiness: one pass, consume through the    (`matchPattern`)
- *               match, put back what was looked at when the wait gives up
- *   collecting  `run`: both pipes to their end in one loop                            (`collect`)
+ * and, in modules of their own, matching (`waitForOutput`, output readiness: `matching.ts`) and collecting (`run`:
+ * `collect.ts`).
  *
  * Once the leader has exited, every wait here ends at most `waitDelay` later, when the process marks its pipes
  * overdue: a descendant that left the process group can hold a pipe open forever. No wait needs a timer of its own.
@@ -17,7 +16,6 @@ import * as Chunk from "effect/Chunk"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -29,8 +27,6 @@ import { decodeDuration } from "./command.js"
 import { invalidArgument, processError, timeoutError } from "./errors.js"
 import type { Once } from "./once.js"
 import { awaitAnyChange, LINE_TOO_LONG, type OutputChannel } from "./outputChannel.js"
-import * as pattern_ from "./outputPattern.js"
-import { Utf8Decoder } from "./utf8.js"
 
 /** @internal */
 export const DEFAULT_READLINE_TIMEOUT: Duration.DurationInput = "2 seconds"
@@ -92,8 +88,10 @@ export const holdPipes = (
  * everything back, in order: the transaction is settled in the same uninterruptible step that gives back the
  * reader slots, once the read's outcome is final. `settle` may settle a transaction itself on success (for example
  * commit only part of what was taken); the others are committed.
+ *
+ * @internal
  */
-const exactRead = <A, E, R>(
+export const exactRead = <A, E, R>(
   proc: Readable,
   sources: ReadonlyArray<OutputPattern.Source>,
   operation: string,
@@ -299,294 +297,3 @@ export const lineStream = (
     const lines = channel.takeLines(Infinity)
     return lines === LINE_TOO_LONG ? lineTooLong(proc, name, channel) : lines
   })
-
-// -----------------------------------------------------------------------------------------------------------------
-// Matching
-// -----------------------------------------------------------------------------------------------------------------
-
-/** @internal */
-export const waitForOutput = <A>(
-  proc: Readable,
-  pattern: ReadonlyArray<string> | OutputPattern.OutputPattern<A>,
-  options: ManagedProcess.ReadOptions | undefined
-): Effect.Effect<A, ProcessError | StateError | TimeoutError> => {
-  const resolved =
-    (pattern_.isOutputPattern(pattern) ? pattern : pattern_.allParts(pattern)) as OutputPattern.OutputPattern<A>
-  return Effect.flatMap(
-    decodeDuration(proc.command, "timeout", options?.timeout, DEFAULT_WAIT_TIMEOUT),
-    (timeout) => {
-      const matcher = resolved.matcher()
-      // The timeout is inside the exact read, so that a match it cuts off is given back.
-      return matchPattern(proc, resolved, matcher, "waitForOutput", (match) =>
-        Effect.timeoutFail(match, {
-          duration: timeout,
-          onTimeout: () =>
-            timeoutError(proc, "WaitForOutput", timeout, { seen: matcher.seen(), expected: resolved.description })
-        }))
-    }
-  )
-}
-
-/**
- * Holds the reader slot of every pipe `pattern` reads and matches their output with `matcher`, as an exact read: on
- * success, the pipe whose output completed the match is consumed through the line that completed it, and what was
- * read of any other pipe is given back; on any other outcome everything is given back (see `exactRead`).
- *
- * @internal
- */
-export const matchPattern = <A, E = never>(
-  proc: Readable,
-  pattern: OutputPattern.OutputPattern<A>,
-  matcher: OutputPattern.Matcher<A>,
-  operation: string,
-  bound: (match: Effect.Effect<Consumed<A>, ProcessError>) => Effect.Effect<Consumed<A>, ProcessError | E> = identity
-): Effect.Effect<A, ProcessError | StateError | E> =>
-  Effect.map(
-    exactRead(proc, pattern.sources, operation, (channels) => {
-      let outcome: Exit.Exit<A, ProcessError> | undefined
-      const leaf: Leaf = { matcher, sources: pattern.sources, settle: (exit) => outcome = exit as Exit.Exit<A, never> }
-      return bound(Effect.flatMap(matchOutput(proc, pipesOf(pattern.sources, channels), [leaf], undefined), (ends) =>
-        outcome!._tag === "Success"
-          ? Effect.succeed({ value: outcome!.value, ends })
-          : Effect.failCause(outcome!.cause)))
-    }, consumeThrough),
-    (consumed) =>
-      consumed.value
-  )
-
-/**
- * One of several patterns read at once by `matchEach`: `settle` is called with its outcome once it is decided.
- *
- * @internal
- */
-export interface PatternReader<A> {
-  readonly pattern: OutputPattern.OutputPattern<A>
-  readonly settle: (outcome: Exit.Exit<A, ProcessError>) => void
-}
-
-/**
- * Matches several patterns with one exact read of the pipes they read (a readiness check made of several output
- * probes): every piece of output is fed to each pattern still undecided, and each is settled as soon as it decides.
- * The read ends when all are settled, or when `stop` completes; each pipe is then consumed through the last match
- * on it, and what follows stays. Interrupted, it gives everything back.
- *
- * @internal
- */
-export const matchEach = (
-  proc: Readable,
-  readers: ReadonlyArray<PatternReader<unknown>>,
-  stop: Effect.Effect<void>
-): Effect.Effect<void, StateError> => {
-  const sources = (["stdout", "stderr"] as const).filter((source) =>
-    readers.some((reader) => reader.pattern.sources.includes(source))
-  )
-  return Effect.asVoid(exactRead(proc, sources, "readiness", (channels) => {
-    const leaves = readers.map((reader): Leaf => ({
-      matcher: reader.pattern.matcher(),
-      sources: reader.pattern.sources,
-      settle: reader.settle
-    }))
-    return Effect.map(
-      matchOutput(proc, pipesOf(sources, channels), leaves, stop),
-      (ends) => ({ value: undefined, ends })
-    )
-  }, consumeThrough))
-}
-
-/** What a match consumed: per pipe (in the order of the read's sources), the position it is consumed through. */
-interface Consumed<A> {
-  readonly value: A
-  readonly ends: ReadonlyArray<number | undefined>
-}
-
-const consumeThrough = (channels: ReadonlyArray<OutputChannel>, consumed: Consumed<unknown>): void =>
-  channels.forEach((channel, i) => {
-    const end = consumed.ends[i]
-    if (end === undefined) channel.rewind()
-    else channel.setPosition(end)
-  })
-
-const pipesOf = (sources: ReadonlyArray<OutputPattern.Source>, channels: ReadonlyArray<OutputChannel>) =>
-  channels.map((channel, i) => [sources[i]!, channel] as const)
-
-/** A pattern being matched: its matcher, the sources it reads, and where its outcome goes. */
-interface Leaf {
-  readonly matcher: OutputPattern.Matcher<unknown>
-  readonly sources: ReadonlyArray<OutputPattern.Source>
-  readonly settle: (outcome: Exit.Exit<unknown, ProcessError>) => void
-}
-
-/**
- * Feeds every piece of unread output once, in order, to each leaf still undecided, and settles each leaf as it
- * decides. When the output is over (or overdue after the exit), the leaves still undecided fail with
- * `ExitedBeforeMatch` / `OutputEnded`. Returns, per pipe, the position the matches on it consumed through. With
- * `stop`, it also ends when `stop` completes, leaving undecided leaves unsettled.
- */
-const matchOutput = (
-  proc: Readable,
-  pipes: ReadonlyArray<readonly [OutputPattern.Source, OutputChannel]>,
-  leaves: ReadonlyArray<Leaf>,
-  stop: Effect.Effect<void> | undefined
-): Effect.Effect<ReadonlyArray<number | undefined>> =>
-  Effect.gen(function*() {
-    const ends: Array<number | undefined> = pipes.map(() => undefined)
-    const decided = leaves.map(() => false)
-    let pending = leaves.length
-    const decide = (i: number, decision: OutputPattern.Decision<unknown>, pipe: number, end: number) => {
-      decided[i] = true
-      pending--
-      if (decision._tag === "Matched") {
-        ends[pipe] = Math.max(ends[pipe] ?? end, end)
-        leaves[i]!.settle(Exit.succeed(decision.value))
-      } else leaves[i]!.settle(Exit.fail(readinessFailed(proc, decision)))
-    }
-    leaves.forEach((leaf, i) => {
-      // A pattern may match before any output (`allParts([])`).
-      const first = pipes.findIndex(([source]) => leaf.sources.includes(source))
-      if (first < 0) return
-      const decision = leaf.matcher.feed("", pipes[first]![0])
-      if (decision !== undefined) decide(i, decision, first, pipes[first]![1].position)
-    })
-    const finished = new Set<OutputPattern.Source>()
-    let overdue = false
-    while (pending > 0) {
-      const versions = pipes.map(([, channel]) => channel.currentVersion)
-      let progressed = false
-      for (let pipe = 0; pipe < pipes.length && pending > 0; pipe++) {
-        const [source, channel] = pipes[pipe]!
-        const start = channel.position
-        const text = channel.takeAllText()
-        if (text.length === 0) continue
-        progressed = true
-        for (let i = 0; i < leaves.length; i++) {
-          if (decided[i]) continue
-          const decision = leaves[i]!.matcher.feed(text, source)
-          if (decision !== undefined) decide(i, decision, pipe, start + decision.consumed)
-        }
-      }
-      if (progressed) continue
-      for (let pipe = 0; pipe < pipes.length; pipe++) {
-        const [source, channel] = pipes[pipe]!
-        if ((channel.ended || overdue) && !finished.has(source)) {
-          finished.add(source)
-          for (let i = 0; i < leaves.length; i++) {
-            if (decided[i]) continue
-            const decision = leaves[i]!.matcher.finish(source)
-            if (decision !== undefined) decide(i, decision, pipe, channel.position)
-          }
-        }
-      }
-      if (pending === 0) break
-      if (finished.size === pipes.length) {
-        // The output is over; give the exit status a moment to arrive so the error can say how it ended.
-        yield* awaitExitBriefly(proc)
-        leaves.forEach((leaf, i) => {
-          if (!decided[i]) leaf.settle(Exit.fail(noMatch(proc, leaf.matcher)))
-        })
-        break
-      }
-      const more = awaitOutput(proc, pipes.map(([, channel]) => channel), versions)
-      if (stop === undefined) overdue = !(yield* more)
-      else {
-        const woken = yield* Effect.raceFirst(more, Effect.as(stop, "stopped" as const))
-        if (woken === "stopped") break
-        overdue = !woken
-      }
-    }
-    return ends
-  })
-
-const noMatch = (proc: Readable, matcher: OutputPattern.Matcher<unknown>): ProcessError =>
-  processError(proc, proc.exit === undefined ? "OutputEnded" : "ExitedBeforeMatch", {
-    detail: `no match for the expected output; seen: ${JSON.stringify(matcher.seen().slice(-200)).slice(0, 250)}`
-  })
-
-const readinessFailed = (proc: Readable, decision: OutputPattern.Decision<unknown> & { _tag: "Failed" }) =>
-  processError(proc, "ReadinessFailed", {
-    detail: decision.line === "" && decision.detail !== undefined
-      ? decision.detail
-      : `the output said: ${JSON.stringify(decision.line.slice(0, 200)).slice(0, 250)}${
-        decision.detail === undefined ? "" : ` (${decision.detail})`
-      }`
-  })
-
-const awaitExitBriefly = (proc: Readable): Effect.Effect<void> =>
-  proc.exit !== undefined || proc.released
-    ? Effect.void
-    : Effect.asVoid(Effect.timeoutOption(proc.exited.await(), proc.waitDelay))
-
-// -----------------------------------------------------------------------------------------------------------------
-// Collecting (run)
-// -----------------------------------------------------------------------------------------------------------------
-
-/**
- * Reads stdout and stderr to their end (or until they are overdue after the leader's exit) and waits for the exit,
- * decoding as output arrives, in one wait: a callback on both pipes drains them on every change and completes once
- * they ended and the exit was seen. No Effect step per change: `run` is on the path of every short-lived command.
- * Fails with `MaxBufferExceeded` past `maxBuffer` bytes on a pipe.
- *
- * @internal
- */
-export const collect = (
-  proc: Readable,
-  maxBuffer: number
-): Effect.Effect<readonly [string, string, ExitStatus], ProcessError> =>
-  Effect.async<readonly [string, string, ExitStatus], ProcessError>((resume) => {
-    const stdout = proc.stdout === undefined ? undefined : new TextSink(proc.stdout, maxBuffer)
-    const stderr = proc.stderr === undefined ? undefined : new TextSink(proc.stderr, maxBuffer)
-    const channels = [proc.stdout, proc.stderr].filter((channel) => channel !== undefined)
-    // A fresh process: nobody else can hold its pipes.
-    for (const channel of channels) channel.acquire("run")
-    let done = false
-    const finish = () => {
-      done = true
-      for (const channel of channels) {
-        channel.removeWaiter(step)
-        channel.releaseReader()
-      }
-      proc.exited.removeWaiter(step)
-    }
-    const step = (): void => {
-      if (done) return
-      if (stdout?.drain() === false || stderr?.drain() === false) {
-        finish()
-        return resume(
-          Effect.fail(processError(proc, "MaxBufferExceeded", { detail: `more than ${maxBuffer} bytes of output` }))
-        )
-      }
-      const ended = proc.pipesOverdue || proc.released || channels.every((channel) => channel.exhausted)
-      const exit = proc.exit
-      if (ended && exit !== undefined) {
-        finish()
-        return resume(Effect.succeed([stdout?.finish() ?? "", stderr?.finish() ?? "", exit] as const))
-      }
-      // Woken by the next chunk, the end of a pipe, the exit, the pipes running out of time.
-      for (const channel of channels) channel.addWaiter(step)
-      if (exit === undefined) proc.exited.addWaiter(step)
-    }
-    step()
-    return Effect.sync(finish)
-  })
-
-/** Decodes a pipe's output into one growing string, as raw Node code would build it. */
-class TextSink {
-  private readonly decoder = new Utf8Decoder()
-  private text = ""
-  private size = 0
-  constructor(readonly channel: OutputChannel, private readonly maxBuffer: number) {}
-
-  /** Takes what arrived; false once more than `maxBuffer` bytes came. */
-  drain(): boolean {
-    for (const chunk of this.channel.takeBytes()) {
-      this.size += chunk.length
-      if (this.size > this.maxBuffer) return false
-      this.text += this.decoder.decode(chunk)
-    }
-    return true
-  }
-
-  finish(): string {
-    this.text += this.decoder.end() // ended inside a character
-    return this.text
-  }
-}

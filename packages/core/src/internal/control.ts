@@ -1,0 +1,69 @@
+/**
+ * What the handle does to a running process besides reading it: send a signal to its group, write to its stdin,
+ * close it, or feed it a stream. Each refuses, as a `StateError`, what the process's state does not allow.
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Stream from "effect/Stream"
+import type { ProcessError, StateError } from "../ProcessError.js"
+import type { Signal } from "../ProcessSpawner.js"
+import * as errors from "./errors.js"
+import { processError } from "./errors.js"
+import type { Process } from "./process.js"
+import { decodeSignal } from "./settings.js"
+import { quietly } from "./telemetry.js"
+
+/** @internal */
+export const kill = (proc: Process, signal: Signal): Effect.Effect<void, ProcessError | StateError> =>
+  Effect.suspend((): Effect.Effect<void, ProcessError | StateError> => {
+    if (proc.released) return Effect.fail(proc.stateError("Released", "kill"))
+    const valid = decodeSignal(proc.command, "kill", signal)
+    if (Either.isLeft(valid)) return Effect.fail(valid.left)
+    return proc.spawned.signal(signal, "group").pipe(
+      Effect.mapError((error) => processError(proc, "SignalFailed", { signal, errno: error.code, cause: error.cause })),
+      Effect.asVoid
+    )
+  })
+
+const encoder = new TextEncoder()
+
+/** @internal */
+export const writeStdin = (proc: Process, input: string | Uint8Array): Effect.Effect<void, ProcessError | StateError> =>
+  Effect.suspend((): Effect.Effect<void, ProcessError | StateError> => {
+    if (proc.released) return Effect.fail(proc.stateError("Released", "write"))
+    if (proc.spec.request.stdin !== "pipe") return Effect.fail(proc.stateError("NotPiped", "write"))
+    if (proc.stdinClosed) return Effect.fail(proc.stateError("StdinClosed", "write"))
+    if (typeof input !== "string" && !(input instanceof Uint8Array)) {
+      return Effect.fail(
+        errors.invalidArgument(
+          proc,
+          `write: the input must be a string or a Uint8Array (got ${input === null ? "null" : typeof input})`
+        )
+      )
+    }
+    return proc.spawned.write(typeof input === "string" ? encoder.encode(input) : input).pipe(
+      Effect.mapError((error) =>
+        processError(proc, "WriteFailed", {
+          errno: error.code,
+          detail: proc.exit === undefined ? error.message : "the process has exited",
+          cause: error.cause
+        })
+      )
+    )
+  })
+
+/** @internal */
+export const closeStdin = (proc: Process): Effect.Effect<void, StateError> =>
+  Effect.suspend(() => {
+    if (proc.released) return Effect.fail(proc.stateError("Released", "closeStdin"))
+    if (proc.spec.request.stdin !== "pipe") return Effect.fail(proc.stateError("NotPiped", "closeStdin"))
+    proc.stdinClosed = true
+    return proc.spawned.closeStdin
+  })
+
+/** @internal */
+export const feedStdin = (proc: Process, stream: Stream.Stream<Uint8Array, unknown>): Effect.Effect<void> =>
+  Stream.runForEach(stream, (chunk) => writeStdin(proc, chunk)).pipe(
+    Effect.zipRight(closeStdin(proc)),
+    Effect.catchAllCause((cause) => quietly(Effect.logDebug("stdin stream of the Command ended with an error", cause)))
+  )

@@ -1,0 +1,308 @@
+/**
+ * Acquiring a process: options decoded once (nothing is started on invalid input), the spawn into a new process
+ * group with the output pump attached, the release registered in the scope, the readiness check raced against the
+ * exit and the timeout, and (with `retry`) each attempt in a scope of its own.
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
+import * as LogLevel from "effect/LogLevel"
+import * as Metric from "effect/Metric"
+import * as Runtime from "effect/Runtime"
+import type * as RuntimeFlags from "effect/RuntimeFlags"
+import type * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
+import type * as ManagedProcess from "../ManagedProcess.js"
+import { describeCommand, ProcessError, type StateError, type TimeoutError } from "../ProcessError.js"
+import { ProcessSpawner } from "../ProcessSpawner.js"
+import type * as Readiness from "../Readiness.js"
+import { argvOf, decodeDuration, normalize, type Normalized } from "./command.js"
+import { feedStdin } from "./control.js"
+import * as errors from "./errors.js"
+import { processError } from "./errors.js"
+import { Handle } from "./handle.js"
+import * as matching from "./matching.js"
+import { Process } from "./process.js"
+import * as readiness_ from "./readiness.js"
+import { decodeTerminate, type TerminateSettings } from "./settings.js"
+import { nativeTracer, quietly } from "./telemetry.js"
+import { release, stop } from "./terminate.js"
+
+const DEFAULT_READINESS_TIMEOUT: Duration.DurationInput = "60 seconds"
+
+/** What acquiring a process is: its handle, in the current scope. */
+type Acquire<A, E, R> = Effect.Effect<
+  ManagedProcess.ManagedProcess<A>,
+  ProcessError | StateError | TimeoutError | E,
+  ProcessSpawner | Scope.Scope | R
+>
+
+/** @internal */
+export const make = <A = void, E = never, R = never>(
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options<A, E, R> = {}
+): Acquire<A, E, R> =>
+  options.retry === undefined ? makeOnce(input, options) : makeRetrying(input, options, options.retry)
+
+/** @internal */
+export const layer = <I, S, A = void, E = never, R = never>(
+  tag: Context.Tag<I, S>,
+  command: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options<A, E, R> & { readonly service: (proc: ManagedProcess.ManagedProcess<A>) => S }
+): Layer.Layer<I, ProcessError | StateError | TimeoutError | E, ProcessSpawner | R> =>
+  Layer.scoped(tag, Effect.map(make(command, options), options.service))
+
+/** One attempt: launch, then (if asked) wait until ready. */
+const makeOnce = <A, E, R>(
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options<A, E, R>
+): Acquire<A, E, R> => {
+  const readiness = options.readiness
+  if (readiness === undefined) {
+    return Effect.map(makeProcess(input, options, true), (proc) => new Handle(proc, undefined as A))
+  }
+  return Effect.gen(function*() {
+    const started = yield* Clock.currentTimeMillis
+    const proc = yield* makeProcess(input, options, true)
+    const timeout = yield* decodeDuration(
+      proc.command,
+      "readinessTimeout",
+      options.readinessTimeout,
+      DEFAULT_READINESS_TIMEOUT
+    )
+    const ready = yield* awaitReady(proc, readiness, timeout)
+    const now = yield* Clock.currentTimeMillis
+    yield* Metric.update(proc.metrics.launchToReady, (now - started) / 1000)
+    return new Handle(proc, ready)
+  })
+}
+
+/** The errors `retry` retries unless told otherwise: the system was briefly out of a resource. */
+const TRANSIENT_SPAWN_ERRORS = ["EAGAIN", "EMFILE", "ENFILE", "ETXTBSY"]
+
+const isTransient = (error: unknown): boolean =>
+  error instanceof ProcessError && error.reason === "SpawnFailed" && error.errno !== undefined &&
+  TRANSIENT_SPAWN_ERRORS.includes(error.errno)
+
+/**
+ * Retries the whole acquire (launch and readiness) per `schedule`. Every attempt runs in a scope of its own that is
+ * closed when the attempt fails, so a failed attempt leaves nothing behind before the next one starts.
+ */
+const makeRetrying = <A, E, R>(
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options<A, E, R>,
+  schedule: Schedule.Schedule<unknown, ProcessError | StateError | TimeoutError | E, never>
+): Acquire<A, E, R> =>
+  Effect.gen(function*() {
+    const scope = yield* Effect.scope
+    const retryWhile = options.retryWhile ?? isTransient
+    let attempts = 0
+    const attempt = Effect.gen(function*() {
+      attempts++
+      const attemptScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
+      return yield* makeOnce(input, options).pipe(
+        Scope.extend(attemptScope),
+        Effect.onError((cause) => Scope.close(attemptScope, Exit.failCause(cause))),
+        Effect.tapError((error) =>
+          quietly(
+            Effect.logWarning(`launch attempt ${attempts} failed`, error).pipe(
+              Effect.annotateLogs({ command: describeCommand(argvOf(input), 300) })
+            )
+          )
+        )
+      )
+    })
+    return yield* attempt.pipe(
+      Effect.retry({ schedule, while: retryWhile }),
+      Effect.mapError((error) => errors.withAttempts(error, attempts))
+    )
+  })
+
+/**
+ * Validates (nothing is started on invalid input), then hands `use` the launch to run.
+ *
+ * @internal
+ */
+export const prepare = <A, E, R>(
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options<any, any, any>,
+  relayDefault: boolean,
+  use: (launching: Effect.Effect<Process, ProcessError>, spec: Normalized) => Effect.Effect<A, E, R>
+): Effect.Effect<A, ProcessError | E, ProcessSpawner | R> => {
+  const decoded = Either.flatMap(
+    normalize(input, options, relayDefault),
+    (spec) => Either.map(decodeTerminate(spec.argv, options.terminate), (settings) => [spec, settings] as const)
+  )
+  if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+  const [spec, settings] = decoded.right
+  return Effect.flatMap(ProcessSpawner, (spawner) => use(launch(spawner.spawn, spec, settings), spec))
+}
+
+/** Validates, launches, and registers the release in the current scope. `relayDefault`: relay stderr by default. */
+const makeProcess = (
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options<any, any, any>,
+  relayDefault: boolean
+): Effect.Effect<Process, ProcessError, ProcessSpawner | Scope.Scope> =>
+  prepare(input, options, relayDefault, (launching, spec) =>
+    Effect.scopeWith((scope) => {
+      // `acquireRelease`, without capturing the fiber's refs for the finalizer (a diff of every FiberRef, about
+      // 20 KB of allocation per process, measured): the release carries its own log annotations.
+      const acquired = Effect.uninterruptible(
+        Effect.tap(launching, (proc) => Scope.addFinalizerExit(scope, () => release(proc)))
+      )
+      const stdin = spec.stdinStream
+      return stdin === undefined
+        ? acquired
+        : Effect.tap(acquired, (proc) => Effect.forkIn(feedStdin(proc, stdin), scope))
+    }))
+
+/**
+ * The launching fiber as a runtime for the stderr relay, which logs through the fiber's loggers, annotations and
+ * log level. Taking a fiber's refs copies all of them (a `FiberRefs` map, kept by every relaying process): when the
+ * refs a logger sees are the same as for the previous launch (the common case: one program, one logging set-up),
+ * the previous runtime is reused. The fiber's context is not compared: it differs between fibers that launch in
+ * parallel (each has a `Scope` of its own) and loggers do not read services from it.
+ */
+const relayRuntimeOf = (
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  flags: RuntimeFlags.RuntimeFlags
+): Runtime.Runtime<never> => {
+  const key = [
+    fiber.currentDefaultServices,
+    fiber.getFiberRef(FiberRef.currentLoggers),
+    fiber.getFiberRef(FiberRef.currentLogAnnotations),
+    fiber.getFiberRef(FiberRef.currentLogSpan),
+    fiber.getFiberRef(FiberRef.currentMinimumLogLevel),
+    fiber.getFiberRef(FiberRef.currentLogLevel),
+    fiber.getFiberRef(FiberRef.currentMetricLabels),
+    fiber.currentTracer,
+    flags
+  ] as const
+  const cached = lastRelayRuntime
+  if (cached !== undefined && cached.key.every((value, i) => value === key[i])) return cached.runtime
+  const runtime = Runtime.make({ context: fiber.currentContext, runtimeFlags: flags, fiberRefs: fiber.getFiberRefs() })
+  lastRelayRuntime = { key, runtime }
+  return runtime
+}
+
+let lastRelayRuntime: { readonly key: ReadonlyArray<unknown>; readonly runtime: Runtime.Runtime<never> } | undefined
+
+/**
+ * Spawns, and reads what the launch needs of the launching fiber in the same step: its tracer, its clock, its
+ * log level, its metric labels, and (only for the stderr relay, which logs through it) the fiber as a runtime. This
+ * is on the path of every launch, and each Effect step costs several times more right after a fork (measured: the
+ * same launch code took about 60 us alone and 150-190 us between spawns): it is written as few steps as it can be.
+ */
+const launch = (
+  spawn: ProcessSpawner["Type"]["spawn"],
+  spec: Normalized,
+  settings: TerminateSettings
+): Effect.Effect<Process, ProcessError> =>
+  Effect.withFiberRuntime((fiber, status) => {
+    const minimum = fiber.getFiberRef(FiberRef.currentMinimumLogLevel)
+    // A relay at a level the logger would discard costs nothing: no relay at all.
+    const relaying = spec.relayStderr !== undefined && spec.request.stderr === "pipe" &&
+      LogLevel.greaterThanEqual(spec.relayStderr, minimum)
+    const relayRuntime = relaying ? relayRuntimeOf(fiber, status.runtimeFlags) : undefined
+    const proc = new Process(spec, settings, Context.get(fiber.currentDefaultServices, Clock.Clock), relayRuntime)
+    const debug = LogLevel.greaterThanEqual(LogLevel.Debug, minimum)
+    const tracing = fiber.currentTracer !== nativeTracer
+    const spawning = Effect.flatMap(spawn(spec.request, proc), (spawned) => {
+      proc.attach(spawned)
+      if (proc.relay !== undefined) proc.relay.annotations = { ...proc.annotations, stream: "stderr" }
+      proc.metrics.launches.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
+      const launched = debug
+        ? Effect.as(
+          quietly(Effect.annotateLogs(Effect.logDebug("process launched"), {
+            ...proc.annotations,
+            cwd: spec.cwd ?? "",
+            envKeys: Object.keys(spec.request.env.set).join(",") // names only: values are secrets
+          })),
+          proc
+        )
+        : Effect.succeed(proc)
+      return tracing ? Effect.zipRight(Effect.annotateCurrentSpan("pid", spawned.pid), launched) : launched
+    })
+    return tracing
+      ? Effect.withSpan(spawning, "ManagedProcess.launch", {
+        attributes: { command: describeCommand(spec.argv, 300) },
+        captureStackTrace: false
+      })
+      : spawning
+  })
+
+/**
+ * Runs the readiness check, racing the process's exit and the timeout. Any outcome but success terminates the
+ * process (with the release semantics) before the error is returned: a caller that catches the error inside a
+ * longer-lived scope is not left with a half-started process.
+ */
+const awaitReady = <A, E, R>(
+  proc: Process,
+  readiness: Readiness.Readiness<A, E, R>,
+  timeout: Duration.Duration
+): Effect.Effect<A, ProcessError | StateError | TimeoutError | E, R> => {
+  const pending = new Set(readiness.probes)
+  const exitedBeforeReady = (cause?: ProcessError) =>
+    processError(proc, "ExitedBeforeReady", {
+      detail: pending.size === 0 ? undefined : `waiting for ${[...pending].join(", ")}`,
+      cause
+    })
+  const context = checkContext(proc, "readiness", (description) => pending.delete(description))
+  // Output written just before the exit may still be in flight: let output probes see it first.
+  const failOnExit = proc.exited.await().pipe(
+    Effect.zipRight(Effect.sleep(proc.waitDelay)),
+    Effect.zipRight(Effect.suspend(() => Effect.fail(exitedBeforeReady())))
+  )
+  return Effect.raceFirst(readiness_.check(readiness, context), failOnExit).pipe(
+    Effect.catchIf(
+      (error): error is ProcessError =>
+        error instanceof ProcessError && (error.reason === "ExitedBeforeMatch" || error.reason === "OutputEnded"),
+      (error) => Effect.fail(exitedBeforeReady(error))
+    ),
+    Effect.timeoutFail({
+      duration: timeout,
+      onTimeout: () =>
+        errors.timeoutError(proc, "Readiness", timeout, {
+          expected: [...pending].join(", ") || readiness.description
+        })
+    }),
+    Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : stop(proc, proc.settings)),
+    Effect.withSpan("ManagedProcess.ready", {
+      attributes: { pid: proc.pid, readiness: readiness.description },
+      captureStackTrace: false
+    })
+  )
+}
+
+/**
+ * Runs `readiness` against a running process, as a health check: no timeout and no race with the exit (the caller
+ * bounds it), and output probes read as any other reader would.
+ *
+ * @internal
+ */
+export const checkHealth = <A, E, R>(
+  handle: ManagedProcess.ManagedProcess<unknown>,
+  readiness: Readiness.Readiness<A, E, R>
+): Effect.Effect<A, E | ProcessError | StateError, R> => {
+  return readiness_.check(readiness, checkContext((handle as Handle<unknown>).process, "health check", () => {}))
+}
+
+/** What a readiness check reads through: the process's pipes, as `operation` (named in a `ConcurrentRead`). */
+const checkContext = (
+  proc: Process,
+  operation: string,
+  settled: (description: string) => void
+): readiness_.CheckContext => ({
+  command: proc.command,
+  matchOutput: (pattern) => matching.matchPattern(proc, pattern, pattern.matcher(), operation),
+  matchEach: (readers, stop) => matching.matchEach(proc, readers, stop, operation),
+  settled
+})
