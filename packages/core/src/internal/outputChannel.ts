@@ -17,6 +17,9 @@
  * Positions in the text are absolute (they only grow), so that marks stay valid while consumed text is dropped.
  * The take operations are synchronous and consume exactly what they return; the Effects that wait and hold the
  * pipe are in `reading.ts`.
+ *
+ * Longer than the other modules (about 500 lines) on purpose: it is one class whose parts (the byte queue, the lazy
+ * text view, the transactions, the waiters) share one state, and each is correct only with the others in view.
  */
 import * as Effect from "effect/Effect"
 import { byteOffsetOf, concatBytes, decodeAll, Utf8Decoder } from "./utf8.js"
