@@ -408,6 +408,17 @@ export const waitForOutput: {
 } = internal.waitForOutput
 
 /**
+ * The data-first and data-last forms of a read that takes only options (`readLine`, `readChar`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Read<A> {
+  (options?: ReadOptions): (self: ManagedProcess<any>) => Effect.Effect<A, ProcessError | StateError | TimeoutError>
+  (self: ManagedProcess<any>, options?: ReadOptions): Effect.Effect<A, ProcessError | StateError | TimeoutError>
+}
+
+/**
  * Data-first and data-last form of `proc.readLine`.
  *
  * @example
@@ -418,12 +429,7 @@ export const waitForOutput: {
  * @since 0.1.0
  * @category combinators
  */
-export const readLine: {
-  (
-    options?: ReadOptions
-  ): (self: ManagedProcess<any>) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
-  (self: ManagedProcess<any>, options?: ReadOptions): Effect.Effect<string, ProcessError | StateError | TimeoutError>
-} = internal.readLine
+export const readLine: Read<string> = internal.readLine
 
 /**
  * Data-first and data-last form of `proc.takeLines`.
@@ -459,12 +465,7 @@ export const takeLines: {
  * @since 0.1.0
  * @category combinators
  */
-export const readChar: {
-  (
-    options?: ReadOptions
-  ): (self: ManagedProcess<any>) => Effect.Effect<string, ProcessError | StateError | TimeoutError>
-  (self: ManagedProcess<any>, options?: ReadOptions): Effect.Effect<string, ProcessError | StateError | TimeoutError>
-} = internal.readChar
+export const readChar: Read<string> = internal.readChar
 
 /**
  * Data-first and data-last form of `proc.write`.

@@ -5,25 +5,21 @@ import type * as MetricKeyType from "effect/MetricKeyType"
 import * as MetricLabel from "effect/MetricLabel"
 import type { ExitStatus } from "../ProcessSpawner.js"
 
-const launchesKey = MetricKey.counter("effect_process_launches_total", {
-  description: "Processes started (spawn succeeded), tagged by program",
-  incremental: true
-})
+const counterKey = (name: string, description: string) => MetricKey.counter(name, { description, incremental: true })
 
-const exitsKey = MetricKey.counter("effect_process_exits_total", {
-  description: "Processes released, tagged by program and by exit_code or signal",
-  incremental: true
-})
-
-const forcedKillsKey = MetricKey.counter("effect_process_forced_kills_total", {
-  description: "Terminations that needed SIGKILL after the grace, tagged by program",
-  incremental: true
-})
-
-const restartsKey = MetricKey.counter("effect_process_restarts_total", {
-  description: "Restarts by a Supervisor, tagged by program",
-  incremental: true
-})
+const launchesKey = counterKey(
+  "effect_process_launches_total",
+  "Processes started (spawn succeeded), tagged by program"
+)
+const exitsKey = counterKey(
+  "effect_process_exits_total",
+  "Processes released, tagged by program and by exit_code or signal"
+)
+const forcedKillsKey = counterKey(
+  "effect_process_forced_kills_total",
+  "Terminations that needed SIGKILL after the grace, tagged by program"
+)
+const restartsKey = counterKey("effect_process_restarts_total", "Restarts by a Supervisor, tagged by program")
 
 const launchToReadyKey = MetricKey.histogram(
   "effect_process_launch_to_ready_seconds",

@@ -13,6 +13,10 @@
  * explicitly.
  */
 
+/** How many bytes the sequence `lead` starts has in all (WHATWG UTF-8), or 0 for a byte that never leads one. */
+const sequenceLength = (lead: number): number =>
+  lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0
+
 /**
  * The number of bytes at the end of `bytes` that form an incomplete but still valid UTF-8 sequence (0 to 3): the
  * bytes to hold back until more arrive.
@@ -24,13 +28,7 @@ export const incompleteSuffixLength = (bytes: Uint8Array): number => {
   for (let back = 1; back <= 3 && back <= end; back++) {
     const byte = bytes[end - back]!
     if (byte >= 0x80 && byte <= 0xbf) continue // a continuation byte: look further back for its lead
-    const needed = byte >= 0xc2 && byte <= 0xdf
-      ? 2
-      : byte >= 0xe0 && byte <= 0xef
-      ? 3
-      : byte >= 0xf0 && byte <= 0xf4
-      ? 4
-      : 0
+    const needed = sequenceLength(byte)
     // ASCII, a byte that never leads a sequence, or a complete sequence: nothing to hold back.
     if (needed <= back) return 0
     if (back >= 2) {
@@ -63,13 +61,8 @@ export const byteOffsetOf = (bytes: Uint8Array, units: number): number => {
       u++
       continue
     }
-    const needed = lead >= 0xc2 && lead <= 0xdf
-      ? 1
-      : lead >= 0xe0 && lead <= 0xef
-      ? 2
-      : lead >= 0xf0 && lead <= 0xf4
-      ? 3
-      : 0
+    // The continuation bytes the lead calls for.
+    const needed = Math.max(0, sequenceLength(lead) - 1)
     if (needed === 0) {
       // A byte that cannot start a sequence: one U+FFFD.
       i++
