@@ -1,4 +1,4 @@
-import { ManagedProcess, ProcessSpawner } from "@effect-process/core"
+import { ManagedProcess, ProcessSpawner, Readiness, Supervisor } from "@effect-process/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { scripted } from "./TestSpawner.js"
@@ -23,6 +23,28 @@ describe("command validation", () => {
       expect(error.reason).toBe("InvalidCommand")
       expect(error.message).toContain("SECRET")
       expect(error.message).not.toContain("hunter2")
+      expect(script.last).toBeUndefined()
+    }))
+
+  // Every option is decoded before anything is started: a bad readinessTimeout used to be found only after the
+  // launch (the process was started, then stopped again).
+  it.effect("a bad readinessTimeout, waitDelay or terminate option is refused before anything is started", () =>
+    Effect.gen(function*() {
+      const readiness = Readiness.effect(Effect.void)
+      expect((yield* invalid(["server"], { readiness, readinessTimeout: Number.NaN })).reason).toBe("InvalidCommand")
+      expect((yield* invalid(["server"], { readinessTimeout: "soon" as never })).reason).toBe("InvalidCommand")
+      expect((yield* invalid(["server"], { waitDelay: -1 })).reason).toBe("InvalidCommand")
+      expect((yield* invalid(["server"], { terminate: { killTimeout: "-1 second" } })).reason).toBe("InvalidCommand")
+      expect(script.last).toBeUndefined()
+    }))
+
+  it.effect("a Supervisor of an invalid command fails at once, typed, and starts nothing", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.scoped(Supervisor.make(["server"], { waitDelay: "soon" as never })).pipe(
+        Effect.flip,
+        Effect.provide(script.layer)
+      )
+      expect(error.reason).toBe("InvalidCommand")
       expect(script.last).toBeUndefined()
     }))
 

@@ -90,13 +90,16 @@ const isEmptyRecord = (record: Readonly<Record<string, unknown>>): boolean => {
 export const normalize = (
   input: ManagedProcess.CommandInput,
   options: ManagedProcess.Options<unknown, unknown, unknown>,
-  relayDefault: boolean
+  relayDefault: boolean,
+  /** Takes the place of `options.stdin` (`run` decides stdin itself). */
+  stdinOverride?: StdioMode | undefined
 ): Either.Either<Normalized, ProcessError> => {
+  const requestedStdin = stdinOverride ?? options.stdin
   let argv: ReadonlyArray<string>
   let cwd = options.cwd
   let set: Record<string, string | undefined> | undefined = options.env
   let extend = options.extendEnv ?? true
-  let stdin: StdioMode = options.stdin ?? "pipe"
+  let stdin: StdioMode = requestedStdin ?? "pipe"
   let stdout: StdioMode = options.stdout ?? "pipe"
   let stderr: StdioMode = options.stderr ?? "pipe"
   let stdinStream: Stream.Stream<Uint8Array, unknown> | undefined
@@ -112,7 +115,7 @@ export const normalize = (
     if (cwd === undefined) cwd = Option.getOrUndefined(input.cwd)
     set = { ...Object.fromEntries(HashMap.toEntries(input.env)), ...options.env }
     extend = options.extendEnv ?? input.extendEnv
-    if (options.stdin === undefined) {
+    if (requestedStdin === undefined) {
       if (typeof input.stdin === "string") stdin = input.stdin
       else {
         stdin = "pipe"

@@ -23,7 +23,7 @@ import type * as ManagedProcess from "../ManagedProcess.js"
 import { describeCommand, ProcessError, type StateError, type TimeoutError } from "../ProcessError.js"
 import { ProcessSpawner } from "../ProcessSpawner.js"
 import type * as Readiness from "../Readiness.js"
-import { argvOf, decodeDuration, normalize, type Normalized } from "./command.js"
+import type { Normalized } from "./command.js"
 import { feedStdin } from "./control.js"
 import * as errors from "./errors.js"
 import { processError } from "./errors.js"
@@ -31,11 +31,9 @@ import { Handle } from "./handle.js"
 import * as matching from "./matching.js"
 import { Process } from "./process.js"
 import * as readiness_ from "./readiness.js"
-import { decodeTerminate, type TerminateSettings } from "./settings.js"
+import { decodeSettings, type Settings, type TerminateSettings } from "./settings.js"
 import { nativeTracer, quietly } from "./telemetry.js"
 import { release, stop } from "./terminate.js"
-
-const DEFAULT_READINESS_TIMEOUT: Duration.DurationInput = "60 seconds"
 
 /** What acquiring a process is: its handle, in the current scope. */
 type Acquire<A, E, R> = Effect.Effect<
@@ -48,8 +46,24 @@ type Acquire<A, E, R> = Effect.Effect<
 export const make = <A = void, E = never, R = never>(
   input: ManagedProcess.CommandInput,
   options: ManagedProcess.Options<A, E, R> = {}
+): Acquire<A, E, R> => {
+  // Decoded once, however many attempts and restarts use them; nothing is started on invalid options.
+  const settings = decodeSettings(input, options, true)
+  return Either.isLeft(settings) ? Effect.fail(settings.left) : makeWith(settings.right, options)
+}
+
+/**
+ * Acquires a process with settings decoded beforehand (a `Supervisor` decodes them once for all its restarts).
+ *
+ * @internal
+ */
+export const makeWith = <A = void, E = never, R = never>(
+  settings: Settings,
+  options: ManagedProcess.Options<A, E, R>
 ): Acquire<A, E, R> =>
-  options.retry === undefined ? makeOnce(input, options) : makeRetrying(input, options, options.retry)
+  options.retry === undefined
+    ? makeOnce(settings, options.readiness)
+    : makeRetrying(settings, options, options.retry)
 
 /** @internal */
 export const layer = <I, S, A = void, E = never, R = never>(
@@ -61,23 +75,16 @@ export const layer = <I, S, A = void, E = never, R = never>(
 
 /** One attempt: launch, then (if asked) wait until ready. */
 const makeOnce = <A, E, R>(
-  input: ManagedProcess.CommandInput,
-  options: ManagedProcess.Options<A, E, R>
+  settings: Settings,
+  readiness: Readiness.Readiness<A, E, R> | undefined
 ): Acquire<A, E, R> => {
-  const readiness = options.readiness
   if (readiness === undefined) {
-    return Effect.map(makeProcess(input, options, true), (proc) => new Handle(proc, undefined as A))
+    return Effect.map(makeProcess(settings), (proc) => new Handle(proc, undefined as A))
   }
   return Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
-    const proc = yield* makeProcess(input, options, true)
-    const timeout = yield* decodeDuration(
-      proc.command,
-      "readinessTimeout",
-      options.readinessTimeout,
-      DEFAULT_READINESS_TIMEOUT
-    )
-    const ready = yield* awaitReady(proc, readiness, timeout)
+    const proc = yield* makeProcess(settings)
+    const ready = yield* awaitReady(proc, readiness, settings.readinessTimeout)
     const now = yield* Clock.currentTimeMillis
     yield* Metric.update(proc.metrics.launchToReady, (now - started) / 1000)
     return new Handle(proc, ready)
@@ -96,7 +103,7 @@ const isTransient = (error: unknown): boolean =>
  * closed when the attempt fails, so a failed attempt leaves nothing behind before the next one starts.
  */
 const makeRetrying = <A, E, R>(
-  input: ManagedProcess.CommandInput,
+  settings: Settings,
   options: ManagedProcess.Options<A, E, R>,
   schedule: Schedule.Schedule<unknown, ProcessError | StateError | TimeoutError | E, never>
 ): Acquire<A, E, R> =>
@@ -107,13 +114,13 @@ const makeRetrying = <A, E, R>(
     const attempt = Effect.gen(function*() {
       attempts++
       const attemptScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
-      return yield* makeOnce(input, options).pipe(
+      return yield* makeOnce(settings, options.readiness).pipe(
         Scope.extend(attemptScope),
         Effect.onError((cause) => Scope.close(attemptScope, Exit.failCause(cause))),
         Effect.tapError((error) =>
           quietly(
             Effect.logWarning(`launch attempt ${attempts} failed`, error).pipe(
-              Effect.annotateLogs({ command: describeCommand(argvOf(input), 300) })
+              Effect.annotateLogs({ command: describeCommand(settings.spec.argv, 300) })
             )
           )
         )
@@ -126,39 +133,26 @@ const makeRetrying = <A, E, R>(
   })
 
 /**
- * Validates (nothing is started on invalid input), then hands `use` the launch to run.
+ * The launch, with the spawner of the context, for `use` to run.
  *
  * @internal
  */
-export const prepare = <A, E, R>(
-  input: ManagedProcess.CommandInput,
-  options: ManagedProcess.Options<any, any, any>,
-  relayDefault: boolean,
-  use: (launching: Effect.Effect<Process, ProcessError>, spec: Normalized) => Effect.Effect<A, E, R>
-): Effect.Effect<A, ProcessError | E, ProcessSpawner | R> => {
-  const decoded = Either.flatMap(
-    normalize(input, options, relayDefault),
-    (spec) => Either.map(decodeTerminate(spec.argv, options.terminate), (settings) => [spec, settings] as const)
-  )
-  if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
-  const [spec, settings] = decoded.right
-  return Effect.flatMap(ProcessSpawner, (spawner) => use(launch(spawner.spawn, spec, settings), spec))
-}
+export const launching = <A, E, R>(
+  settings: Settings,
+  use: (launching: Effect.Effect<Process, ProcessError>) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, ProcessSpawner | R> =>
+  Effect.flatMap(ProcessSpawner, (spawner) => use(launch(spawner.spawn, settings.spec, settings.terminate)))
 
-/** Validates, launches, and registers the release in the current scope. `relayDefault`: relay stderr by default. */
-const makeProcess = (
-  input: ManagedProcess.CommandInput,
-  options: ManagedProcess.Options<any, any, any>,
-  relayDefault: boolean
-): Effect.Effect<Process, ProcessError, ProcessSpawner | Scope.Scope> =>
-  prepare(input, options, relayDefault, (launching, spec) =>
+/** Launches, and registers the release in the current scope. */
+const makeProcess = (settings: Settings): Effect.Effect<Process, ProcessError, ProcessSpawner | Scope.Scope> =>
+  launching(settings, (launch) =>
     Effect.scopeWith((scope) => {
       // `acquireRelease`, without capturing the fiber's refs for the finalizer (a diff of every FiberRef, about
       // 20 KB of allocation per process, measured): the release carries its own log annotations.
       const acquired = Effect.uninterruptible(
-        Effect.tap(launching, (proc) => Scope.addFinalizerExit(scope, () => release(proc)))
+        Effect.tap(launch, (proc) => Scope.addFinalizerExit(scope, () => release(proc)))
       )
-      const stdin = spec.stdinStream
+      const stdin = settings.spec.stdinStream
       return stdin === undefined
         ? acquired
         : Effect.tap(acquired, (proc) => Effect.forkIn(feedStdin(proc, stdin), scope))

@@ -47,7 +47,9 @@ export {
   /** @internal */
   layer,
   /** @internal */
-  make
+  make,
+  /** @internal */
+  makeWith
 } from "./launch.js"
 export {
   /** @internal */

@@ -16,8 +16,9 @@ import { argvOf, decodeDuration, hasOwnStdin } from "./command.js"
 import { closeStdin, feedStdin, writeStdin } from "./control.js"
 import * as errors from "./errors.js"
 import { processError } from "./errors.js"
-import { prepare } from "./launch.js"
+import { launching } from "./launch.js"
 import type { Process } from "./process.js"
+import { decodeSettings } from "./settings.js"
 import { release } from "./terminate.js"
 
 const DEFAULT_MAX_BUFFER = 128 * 1024 * 1024
@@ -34,26 +35,23 @@ export const run = (
   options: ManagedProcess.RunOptions = {}
 ): Effect.Effect<ManagedProcess.RunResult, ProcessError | TimeoutError, ProcessSpawner> =>
   Effect.suspend((): Effect.Effect<ManagedProcess.RunResult, ProcessError | TimeoutError, ProcessSpawner> => {
-    const { input: stdinInput, maxBuffer = DEFAULT_MAX_BUFFER, successExitCodes = [0], timeout, ...rest } = options
+    const { input: stdinInput, maxBuffer = DEFAULT_MAX_BUFFER, successExitCodes = [0], timeout } = options
     // Validated before anything is started.
     const limit = timeout === undefined ? undefined : decodeDuration(argvOf(input), "timeout", timeout, 0)
     if (limit !== undefined && Either.isLeft(limit)) return Effect.fail(limit.left)
-    const launchOptions = {
-      ...rest,
-      // `input` is written then closed; a Command's own stdin (a Stream, or "inherit") is honoured; otherwise the
-      // child gets an empty stdin, so `cat` ends at once.
-      stdin: stdinInput !== undefined ? "pipe" as const : hasOwnStdin(input) ? undefined : "ignore" as const
-    }
-    return prepare(
-      input,
-      launchOptions,
-      false,
-      (launching, spec) =>
+    // `input` is written then closed; a Command's own stdin (a Stream, or "inherit") is honoured; otherwise the
+    // child gets an empty stdin, so `cat` ends at once.
+    const stdin = stdinInput !== undefined ? "pipe" as const : hasOwnStdin(input) ? undefined : "ignore" as const
+    const settings = decodeSettings(input, options, false, stdin)
+    if (Either.isLeft(settings)) return Effect.fail(settings.left)
+    return launching(
+      settings.right,
+      (launch) =>
         Effect.uninterruptibleMask((restore) =>
-          Effect.flatMap(launching, (proc) => {
+          Effect.flatMap(launch, (proc) => {
             const body = runToCompletion(proc, {
               stdinInput,
-              stdinStream: spec.stdinStream,
+              stdinStream: settings.right.spec.stdinStream,
               maxBuffer,
               successExitCodes,
               limit: limit?.right

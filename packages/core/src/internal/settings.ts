@@ -1,13 +1,15 @@
 /**
- * How a process is stopped, decoded once: the signal, the grace and the wait after SIGKILL, from the launch's
- * `terminate` options (the release's settings) or from a call's own (`terminate(options)`), over the defaults.
+ * A launch's options, decoded once, before anything is started, into one value: the command and how it is started
+ * (`Normalized`: argv, environment, stdio, sizes, `waitDelay`, the stderr relay), how it is stopped (the signal,
+ * the grace and the wait after SIGKILL), and how long readiness may take. Every later stage reads this value, never
+ * the options again. A call's own `terminate(options)` is decoded over the launch's terminate settings.
  */
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import type { ProcessError } from "../ProcessError.js"
-import type { Signal } from "../ProcessSpawner.js"
-import { decodeDuration } from "./command.js"
+import type { Signal, StdioMode } from "../ProcessSpawner.js"
+import { decodeDuration, normalize, type Normalized } from "./command.js"
 import { invalid } from "./errors.js"
 
 /** @internal */
@@ -84,4 +86,47 @@ export const decodeTerminate = (
     timeout: decodeDuration(command, "terminate.timeout", options.timeout, defaults.timeout),
     killTimeout: decodeDuration(command, "terminate.killTimeout", options.killTimeout, defaults.killTimeout)
   })
+}
+
+/** @internal */
+export const DEFAULT_READINESS_TIMEOUT: Duration.Duration = Duration.seconds(60)
+
+/**
+ * What a launch needs, decoded once.
+ *
+ * @internal
+ */
+export interface Settings {
+  readonly spec: Normalized
+  readonly terminate: TerminateSettings
+  readonly readinessTimeout: Duration.Duration
+}
+
+/**
+ * Decodes a launch's options. `relayDefault`: whether stderr is relayed when `relayStderr` is not given (`make`
+ * relays, `run` does not).
+ *
+ * @internal
+ */
+export const decodeSettings = (
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options<any, any, any>,
+  relayDefault: boolean,
+  stdinOverride?: StdioMode | undefined
+): Either.Either<Settings, ProcessError> => {
+  const spec = normalize(input, options, relayDefault, stdinOverride)
+  if (Either.isLeft(spec)) return Either.left(spec.left)
+  const terminate = decodeTerminate(spec.right.argv, options.terminate)
+  if (Either.isLeft(terminate)) return Either.left(terminate.left)
+  if (options.readiness === undefined && options.readinessTimeout === undefined) {
+    return Either.right({ spec: spec.right, terminate: terminate.right, readinessTimeout: DEFAULT_READINESS_TIMEOUT })
+  }
+  const readinessTimeout = decodeDuration(
+    spec.right.argv,
+    "readinessTimeout",
+    options.readinessTimeout,
+    DEFAULT_READINESS_TIMEOUT
+  )
+  if (Either.isLeft(readinessTimeout)) return Either.left(readinessTimeout.left)
+  return Either.right({ spec: spec.right, terminate: terminate.right, readinessTimeout: readinessTimeout.right })
 }

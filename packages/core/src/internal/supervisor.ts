@@ -16,11 +16,12 @@ import type * as ManagedProcess from "../ManagedProcess.js"
 import { describeCommand, type ProcessError } from "../ProcessError.js"
 import type { ProcessSpawner } from "../ProcessSpawner.js"
 import type * as Supervisor from "../Supervisor.js"
-import { argvOf, decodeDuration as decode } from "./command.js"
+import { decodeDuration as decode } from "./command.js"
 import { gaveUp } from "./errors.js"
 import * as managedProcess from "./managedProcess.js"
 import * as metrics from "./metrics.js"
 import { isReadiness } from "./readiness.js"
+import { decodeSettings } from "./settings.js"
 
 /** @internal */
 export const TypeId: Supervisor.TypeId = Symbol.for("@effect-process/core/Supervisor") as Supervisor.TypeId
@@ -55,7 +56,9 @@ export const make = <A, E, R, RH>(
   options: Supervisor.Options<A, E, R, RH> = {}
 ): Effect.Effect<Supervisor.Supervisor<A>, ProcessError, ProcessSpawner | Scope.Scope | R | RH> =>
   Effect.gen(function*() {
-    const argv = argvOf(command)
+    // The launch options are decoded once for every restart: an invalid command fails here, before any start.
+    const settings = yield* decodeSettings(command, options, true)
+    const argv = settings.spec.argv
     const program = metrics.program(argv)
     const policy = options.restart ?? "on-failure"
     const successExitCodes = options.successExitCodes ?? [0]
@@ -106,7 +109,7 @@ export const make = <A, E, R, RH>(
     /** One life of the process, in a scope of its own: launch, watch (exit or unhealthy), stop. */
     const runOnce: Effect.Effect<RunEnd, never, ProcessSpawner | R | RH> = Effect.scoped(
       Effect.gen(function*() {
-        const launched = yield* Effect.either(managedProcess.make(command, options))
+        const launched = yield* Effect.either(managedProcess.makeWith(settings, options))
         if (Either.isLeft(launched)) return { _tag: "LaunchFailed", error: launched.left } as const
         const proc = launched.right
         current = Option.some(proc)
