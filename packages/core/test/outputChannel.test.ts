@@ -82,7 +82,7 @@ describe("OutputChannel", () => {
   it("pauses the pipe while a reader lags and resumes when it catches up", () => {
     const events: Array<string> = []
     const ch = channel(8, { pause: () => events.push("pause"), resume: () => events.push("resume") })
-    expect(ch.acquire("test")).toBe(true)
+    expect(ch.hold("test")).toBe(true)
     ch.push(bytes("12345\n"))
     ch.push(bytes("67890\n"))
     expect(events).toEqual(["pause"])

@@ -27,13 +27,13 @@ export const collect = (
     const stderr = proc.stderr === undefined ? undefined : new TextSink(proc.stderr, maxBuffer)
     const channels = [proc.stdout, proc.stderr].filter((channel) => channel !== undefined)
     // A fresh process: nobody else can hold its pipes.
-    for (const channel of channels) channel.acquire("run")
+    for (const channel of channels) channel.hold("run")
     let done = false
     const finish = () => {
       done = true
       for (const channel of channels) {
         channel.removeWaiter(step)
-        channel.releaseReader()
+        channel.letGo()
       }
       proc.exited.removeWaiter(step)
     }

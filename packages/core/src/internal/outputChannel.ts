@@ -198,13 +198,13 @@ export class OutputChannel {
 
   // --- holding ---
 
-  acquire(operation: string): boolean {
+  hold(operation: string): boolean {
     if (this.reader !== undefined) return false
     this.reader = operation
     return true
   }
 
-  releaseReader(): void {
+  letGo(): void {
     this.reader = undefined
     if (this.paused) {
       this.paused = false

@@ -78,7 +78,7 @@ export const holdPipes = (
 ): Effect.Effect<Array<OutputChannel>, StateError, Scope.Scope> =>
   Effect.acquireRelease(
     acquirePipes(proc, sources, operation),
-    (channels) => Effect.sync(() => channels.forEach((channel) => channel.releaseReader()))
+    (channels) => Effect.sync(() => channels.forEach((channel) => channel.letGo()))
   )
 
 /**
@@ -109,7 +109,7 @@ export const exactRead = <A, E, R>(
           } else {
             for (const channel of channels) channel.rewind()
           }
-          for (const channel of channels) channel.releaseReader()
+          for (const channel of channels) channel.letGo()
         }))
     })
   )
@@ -128,9 +128,9 @@ const acquirePipes = (
       if (channel === undefined) return Effect.fail(proc.stateError("NotPiped", operation))
       channels.push(channel)
     }
-    const held = channels.filter((channel) => channel.acquire(operation))
+    const held = channels.filter((channel) => channel.hold(operation))
     if (held.length === channels.length) return Effect.succeed(channels)
-    held.forEach((channel) => channel.releaseReader())
+    held.forEach((channel) => channel.letGo())
     return Effect.fail(proc.stateError("ConcurrentRead", operation))
   })
 
