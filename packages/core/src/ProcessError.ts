@@ -14,6 +14,7 @@
  */
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
+import { quoteTail } from "./internal/quote.js"
 
 /**
  * @since 0.1.0
@@ -244,10 +245,7 @@ const cut = (text: string, maxLength: number): string =>
 /** The longest quoted last line in a message, escapes included. */
 const LAST_LINE_LENGTH = 200
 
-/**
- * The last non-blank line of `text`, JSON-quoted (so control characters cannot garble a terminal) and cut from the
- * front to at most `LAST_LINE_LENGTH` characters as quoted: a line of escapes is no longer than any other.
- */
+/** The last non-blank line of `text`, quoted and cut (see `quoteTail`). */
 const lastLine = (text: string | undefined): string | undefined => {
   if (text === undefined) return undefined
   let end = text.length
@@ -257,17 +255,5 @@ const lastLine = (text: string | undefined): string | undefined => {
     last = text.slice(start + 1, end).trimEnd()
     end = Math.max(start, 0)
   }
-  if (last.length === 0) return undefined
-  const quoted = JSON.stringify(last)
-  if (quoted.length <= LAST_LINE_LENGTH) return quoted
-  // Whole characters (and escapes) from the end, as many as fit.
-  let kept = ""
-  let length = 3 // the quotes and "…"
-  for (const char of Array.from(last.slice(-LAST_LINE_LENGTH)).reverse()) {
-    const width = JSON.stringify(char).length - 2
-    if (length + width > LAST_LINE_LENGTH) break
-    kept = char + kept
-    length += width
-  }
-  return JSON.stringify(`…${kept}`)
+  return last.length === 0 ? undefined : quoteTail(last, LAST_LINE_LENGTH)
 }

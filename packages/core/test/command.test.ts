@@ -1,4 +1,5 @@
 import { ManagedProcess, ProcessSpawner, Readiness, Supervisor } from "@effect-process/core"
+import { Command } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { scripted } from "./TestSpawner.js"
@@ -45,6 +46,36 @@ describe("command validation", () => {
         Effect.provide(script.layer)
       )
       expect(error.reason).toBe("InvalidCommand")
+      expect(script.last).toBeUndefined()
+    }))
+
+  // Found by adversarial probes: these were accepted (the child started) or died as defects.
+  it.effect("options of the wrong shape are InvalidCommand, never a defect, and start nothing", () =>
+    Effect.gen(function*() {
+      const throwing = Object.defineProperty({}, "A", {
+        enumerable: true,
+        get: () => {
+          throw new Error("no")
+        }
+      })
+      const cases: ReadonlyArray<readonly [ManagedProcess.CommandInput, ManagedProcess.Options]> = [
+        [["echo"], { relayStderr: "toString" as never }],
+        [["echo"], { relayStderr: "__proto__" as never }],
+        [["echo"], { env: new Map([["A", "1"]]) as never }],
+        [Command.make("echo"), { env: "A=1" as never }],
+        [Command.make("echo"), { env: ["A=1"] as never }],
+        [["echo"], { env: throwing }],
+        [["echo"], { terminate: { signal: Object.create(null) } }]
+      ]
+      for (const [command, options] of cases) {
+        const exit = yield* Effect.exit(
+          Effect.scoped(ManagedProcess.make(command, options)).pipe(Effect.provide(script.layer))
+        )
+        expect(exit._tag === "Failure" && exit.cause._tag).toBe("Fail")
+        if (exit._tag === "Failure" && exit.cause._tag === "Fail") {
+          expect((exit.cause.error as { reason?: string }).reason).toBe("InvalidCommand")
+        }
+      }
       expect(script.last).toBeUndefined()
     }))
 

@@ -35,4 +35,16 @@ describe("error messages", () => {
     expect(seen.length).toBeLessThanOrEqual(200)
     expect(JSON.parse(seen)).toMatch(/^…(😀)+$/u)
   })
+
+  // Found by an adversarial probe: JSON leaves DEL, the C1 controls and the bidirectional overrides as they are.
+  it("escape the characters a terminal acts on that JSON leaves alone", () => {
+    const error = new ProcessError({
+      reason: "NonZeroExit",
+      command: ["sh"],
+      exitCode: 1,
+      stderrTail: "a\u007fb\u009bc\u202ed\n"
+    })
+    expect(error.message).toContain("a\\u007fb\\u009bc\\u202ed")
+    expect(error.message).not.toMatch(/[\u007f-\u009f\u202e]/)
+  })
 })

@@ -49,9 +49,24 @@ export const DEFAULT_WAIT_DELAY = Duration.millis(250)
 
 const hasNul = (text: string): boolean => text.includes("\0")
 
+/** A plain object (or one without a prototype): not an array, a `Map`, a string or a class instance. */
+const isPlainRecord = (value: unknown): value is Record<string, string | undefined> => {
+  if (typeof value !== "object" || value === null) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
 /** What a wrong value is, for a message: its type, never its content (it may be a secret). */
 const typeName = (value: unknown): string =>
-  value === null ? "null" : Array.isArray(value) ? "an array" : typeof value === "string" ? "a string" : typeof value
+  value === null
+    ? "null"
+    : Array.isArray(value)
+    ? "an array"
+    : typeof value === "string"
+    ? "a string"
+    : typeof value === "object" && !isPlainRecord(value)
+    ? `a ${Object.getPrototypeOf(value)?.constructor?.name ?? "object"}`
+    : typeof value
 
 const stdioOf = (
   command: ReadonlyArray<string>,
@@ -94,10 +109,39 @@ export const normalize = (
   /** Takes the place of `options.stdin` (`run` decides stdin itself). */
   stdinOverride?: StdioMode | undefined
 ): Either.Either<Normalized, ProcessError> => {
+  try {
+    return normalizeOptions(input, options, relayDefault, stdinOverride)
+  } catch (error) {
+    // Options a JavaScript caller built with throwing getters or proxies: typed, not a defect.
+    return Either.left(invalid(argvOf(input), `the options could not be read (${describeThrown(error)})`))
+  }
+}
+
+const describeThrown = (error: unknown): string => {
+  try {
+    return error instanceof Error ? error.message.slice(0, 200) : typeName(error)
+  } catch {
+    return "unreadable"
+  }
+}
+
+const normalizeOptions = (
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options<unknown, unknown, unknown>,
+  relayDefault: boolean,
+  /** Takes the place of `options.stdin` (`run` decides stdin itself). */
+  stdinOverride?: StdioMode | undefined
+): Either.Either<Normalized, ProcessError> => {
   const requestedStdin = stdinOverride ?? options.stdin
   let argv: ReadonlyArray<string>
   let cwd = options.cwd
   let set: Record<string, string | undefined> | undefined = options.env
+  // Checked before a Command's environment is merged in (spreading a string would make its characters variables).
+  if (set !== undefined && !isPlainRecord(set)) {
+    return Either.left(
+      invalid(argvOf(input), `env must be an object of variable names to strings (got ${typeName(set)})`)
+    )
+  }
   let extend = options.extendEnv ?? true
   let stdin: StdioMode = requestedStdin ?? "pipe"
   let stdout: StdioMode = options.stdout ?? "pipe"
@@ -158,9 +202,6 @@ export const normalize = (
     }
   }
   set ??= {}
-  if (typeof set !== "object" || set === null || Array.isArray(set)) {
-    return Either.left(invalid(argv, `env must be an object of variable names to strings (got ${typeName(set)})`))
-  }
   for (const key in set) {
     if (key.length === 0 || key.includes("=") || hasNul(key)) {
       return Either.left(invalid(argv, `invalid environment variable name ${JSON.stringify(key)}`))
@@ -194,7 +235,7 @@ export const normalize = (
   let relayStderr: LogLevel.LogLevel | undefined
   if (relay === true) relayStderr = LogLevel.Info
   else if (relay !== false) {
-    relayStderr = typeof relay === "string" ? LOG_LEVELS[relay] : undefined
+    relayStderr = typeof relay === "string" && Object.hasOwn(LOG_LEVELS, relay) ? LOG_LEVELS[relay] : undefined
     if (relayStderr === undefined) {
       return Either.left(invalid(argv, `relayStderr must be a boolean or a log level name (got ${String(relay)})`))
     }

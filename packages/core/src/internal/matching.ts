@@ -13,6 +13,7 @@ import { decodeDuration } from "./command.js"
 import { processError, timeoutError } from "./errors.js"
 import type { OutputChannel } from "./outputChannel.js"
 import * as pattern_ from "./outputPattern.js"
+import { quoteHead, quoteTail } from "./quote.js"
 import { awaitOutput, DEFAULT_WAIT_TIMEOUT, exactRead, type Readable } from "./reading.js"
 
 /** @internal */
@@ -210,14 +211,14 @@ const matchOutput = (
 
 const noMatch = (proc: Readable, matcher: OutputPattern.Matcher<unknown>): ProcessError =>
   processError(proc, proc.exit === undefined ? "OutputEnded" : "ExitedBeforeMatch", {
-    detail: `no match for the expected output; seen: ${JSON.stringify(matcher.seen().slice(-200)).slice(0, 250)}`
+    detail: `no match for the expected output; seen: ${quoteTail(matcher.seen().slice(-400), 250)}`
   })
 
 const readinessFailed = (proc: Readable, decision: OutputPattern.Decision<unknown> & { _tag: "Failed" }) =>
   processError(proc, "ReadinessFailed", {
     detail: decision.line === "" && decision.detail !== undefined
       ? decision.detail
-      : `the output said: ${JSON.stringify(decision.line.slice(0, 200)).slice(0, 250)}${
+      : `the output said: ${quoteHead(decision.line.slice(0, 400), 250)}${
         decision.detail === undefined ? "" : ` (${decision.detail})`
       }`
   })

@@ -60,13 +60,31 @@ export const decodeSignal = (
 ): Either.Either<Signal, ProcessError> =>
   typeof signal === "string" && SIGNALS.includes(signal)
     ? Either.right(signal as Signal)
-    : Either.left(invalid(command, `${name} must be one of ${SIGNALS.join(", ")} (got ${String(signal).slice(0, 50)})`))
+    : Either.left(invalid(
+      command,
+      `${name} must be one of ${SIGNALS.join(", ")} (got ${
+        // Never `String(signal)`: an object without a prototype, or one whose toString throws, would throw here.
+        typeof signal === "string" ? signal.slice(0, 50) : typeof signal === "number" ? signal : typeof signal})`
+    ))
 
 /** @internal */
 export const decodeTerminate = (
   command: ReadonlyArray<string>,
   options: ManagedProcess.TerminateOptions | undefined,
   defaults: TerminateSettings = DEFAULT_SETTINGS
+): Either.Either<TerminateSettings, ProcessError> => {
+  try {
+    return decodeTerminateOptions(command, options, defaults)
+  } catch {
+    // Options built with throwing getters or proxies: typed, not a defect.
+    return Either.left(invalid(command, "the terminate options could not be read"))
+  }
+}
+
+const decodeTerminateOptions = (
+  command: ReadonlyArray<string>,
+  options: ManagedProcess.TerminateOptions | undefined,
+  defaults: TerminateSettings
 ): Either.Either<TerminateSettings, ProcessError> => {
   if (options === undefined) return Either.right(defaults)
   if (options.signal !== undefined && options.signal !== defaults.signal) {

@@ -1,0 +1,52 @@
+/**
+ * Output quoted for an error message: JSON-quoted, with the characters JSON leaves as they are but a terminal acts
+ * on escaped too (DEL, the C1 controls, the bidirectional overrides), and cut from the front to a length that
+ * counts the escapes, on whole code points, with the quote always closed.
+ */
+
+/** Characters JSON does not escape that can still garble or disguise a message in a terminal. */
+const UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g
+
+const escapeUnsafe = (quoted: string): string =>
+  quoted.replace(UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`)
+
+/**
+ * `text` quoted, at most `maxLength` characters as quoted; when cut, its end is kept, after "…".
+ *
+ * @internal
+ */
+export const quoteTail = (text: string, maxLength: number): string => {
+  const quoted = escapeUnsafe(JSON.stringify(text))
+  if (quoted.length <= maxLength) return quoted
+  // Whole code points (and their escapes) from the end, as many as fit.
+  let kept = ""
+  let length = 3 // the quotes and "…"
+  const chars = Array.from(text.slice(-maxLength))
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const char = chars[i]!
+    const width = escapeUnsafe(JSON.stringify(char)).length - 2
+    if (length + width > maxLength) break
+    kept = char + kept
+    length += width
+  }
+  return escapeUnsafe(JSON.stringify(`…${kept}`))
+}
+
+/**
+ * `text` quoted, at most `maxLength` characters as quoted; when cut, its start is kept, before "…".
+ *
+ * @internal
+ */
+export const quoteHead = (text: string, maxLength: number): string => {
+  const quoted = escapeUnsafe(JSON.stringify(text))
+  if (quoted.length <= maxLength) return quoted
+  let kept = ""
+  let length = 3
+  for (const char of Array.from(text.slice(0, maxLength))) {
+    const width = escapeUnsafe(JSON.stringify(char)).length - 2
+    if (length + width > maxLength) break
+    kept += char
+    length += width
+  }
+  return escapeUnsafe(JSON.stringify(`${kept}…`))
+}
