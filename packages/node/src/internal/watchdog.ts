@@ -36,17 +36,20 @@ import * as Crypto from "node:crypto"
 /** @internal */
 export const DEFAULT_GRACE: Duration.DurationInput = "7 seconds"
 
+/** The watchdog's round: a scan of the groups and of the marked processes, then a sleep of this long. */
 const TICK_MILLIS = 50
 
 /**
- * The watchdog. `$1` is the grace in ticks of 50 ms. The liveness check reads `/proc/<pid>/stat` (state and process
+ * The watchdog. `$1` is the grace in milliseconds, measured on the clock of `/proc/uptime` (centiseconds), so that
+ * the scans of many processes (tens of milliseconds a round) do not stretch it; without `/proc/uptime` each round of
+ * 50 ms counts as 50 ms. The liveness check reads `/proc/<pid>/stat` (state and process
  * group, parsed after the last ")" of the command name) and does not count zombies: an orphaned group's zombies
  * wait for PID 1, which may reap slowly or never. Without `/proc` it falls back to `kill -0`, which counts them.
  *
  * @internal
  */
 export const WATCHDOG_SCRIPT = `trap '' INT HUP QUIT PIPE
-ticks=$1
+grace=$1
 token=$2
 groups=" "
 while IFS= read -r line; do
@@ -84,10 +87,21 @@ alive() {
   fi
   groups=$found
 }
+cs=0
+now() {
+  if IFS=' ' read -r up _ 2>/dev/null </proc/uptime; then
+    f=\${up#*.}
+    f=\${f#0}
+    cs=$((\${up%.*} * 100 + f))
+  else
+    cs=$((cs + 5))
+  fi
+}
 for g in $groups; do kill -s TERM -- "-$g" 2>/dev/null; kill -s CONT -- "-$g" 2>/dev/null; done
-i=0
+now
+deadline=$((cs + grace / 10))
 quiet=0
-while [ "$i" -lt "$ticks" ]; do
+while :; do
   alive
   mark
   if [ "$groups" = " " ] && [ "$marked" = " " ]; then
@@ -96,8 +110,9 @@ while [ "$i" -lt "$ticks" ]; do
   else
     quiet=0
   fi
+  now
+  [ "$cs" -ge "$deadline" ] && break
   sleep 0.05
-  i=$((i + 1))
 done
 for g in $groups; do kill -s KILL -- "-$g" 2>/dev/null; done
 for p in $marked; do kill -s KILL -- "$p" 2>/dev/null; done
@@ -196,14 +211,14 @@ const RETRY_START_MILLIS = 1000
 export const startWatchdog = (shell: string, grace: Duration.Duration): Effect.Effect<Watchdog, Error> =>
   Effect.try({
     try: () => {
-      const ticks = Math.max(1, Math.ceil(Duration.toMillis(grace) / TICK_MILLIS))
+      const graceMillis = Math.max(TICK_MILLIS, Math.ceil(Duration.toMillis(grace)))
       const token = newToken()
       // The script travels in the environment so that `ps` shows a short command line.
       const child = ChildProcess.spawn(shell, [
         "-c",
         `eval "$${SCRIPT_VARIABLE}"`,
         WATCHDOG_NAME,
-        String(ticks),
+        String(graceMillis),
         token
       ], {
         env: { ...process.env, [SCRIPT_VARIABLE]: WATCHDOG_SCRIPT },

@@ -115,6 +115,28 @@ describe("fault matrix: the parent dies or is stopped", () => {
       })
     ))
 
+  // Found by an adversarial probe: the grace was counted in rounds of 50 ms, and with many processes a round (its
+  // /proc scans) took 80 ms or more: 100 TERM-ignoring children were gone after 21-24 s instead of about 7 s.
+  it.live("SIGKILL to the parent with 60 TERM-ignoring children: the reaper's grace is its length, not stretched", () =>
+    scenario((_dir, marker) =>
+      Effect.gen(function*() {
+        const parent = yield* startParent("parent.mjs", {
+          reaper: { grace: "2 seconds" },
+          children: Array.from({ length: 60 }, () => ignoreTerm),
+          fault: "wait"
+        }, marker)
+        const { children, watchdog } = parent.report
+        const killed = Date.now()
+        yield* signalParent(parent, "SIGKILL")
+        yield* expectGone(children, children, "10 seconds")
+        const gone = Date.now() - killed
+        // The grace (2 s), one round and the polling of this test; rounds of 80 ms made it about 3.2 s.
+        expect(gone).toBeGreaterThanOrEqual(1_900)
+        expect(gone).toBeLessThan(2_900)
+        yield* expectGone([watchdog!], [], "2 seconds")
+      })
+    ))
+
   it.live("SIGKILL to the parent's whole process group: the watchdog (own session) survives it and reaps", () =>
     scenario((dir, marker) =>
       Effect.gen(function*() {
