@@ -29,6 +29,17 @@ export interface Normalized {
   readonly waitDelay: Duration.Duration
 }
 
+/**
+ * What a launch assumes where its options say nothing: whether stderr is relayed (`make` relays, `run` does not),
+ * and a stdin that takes the place of `options.stdin` (`run` decides stdin itself).
+ *
+ * @internal
+ */
+export interface LaunchDefaults {
+  readonly relayStderr: boolean
+  readonly stdin?: StdioMode | undefined
+}
+
 /** @internal */
 export const DEFAULT_BUFFER_SIZE = 8 * 1024 * 1024
 /** @internal */
@@ -105,12 +116,10 @@ const isEmptyRecord = (record: Readonly<Record<string, unknown>>): boolean => {
 export const normalize = (
   input: ManagedProcess.CommandInput,
   options: ManagedProcess.Options<unknown, unknown, unknown>,
-  relayDefault: boolean,
-  /** Takes the place of `options.stdin` (`run` decides stdin itself). */
-  stdinOverride?: StdioMode | undefined
+  defaults: LaunchDefaults
 ): Either.Either<Normalized, ProcessError> => {
   try {
-    return normalizeOptions(input, options, relayDefault, stdinOverride)
+    return normalizeOptions(input, options, defaults.relayStderr, defaults.stdin)
   } catch (error) {
     // Options a JavaScript caller built with throwing getters or proxies: typed, not a defect.
     return Either.left(invalid(argvOf(input), `the options could not be read (${describeThrown(error)})`))

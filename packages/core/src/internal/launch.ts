@@ -42,13 +42,15 @@ type Acquire<A, E, R> = Effect.Effect<
   ProcessSpawner | Scope.Scope | R
 >
 
+const MAKE_DEFAULTS = { relayStderr: true }
+
 /** @internal */
 export const make = <A = void, E = never, R = never>(
   input: ManagedProcess.CommandInput,
   options: ManagedProcess.Options<A, E, R> = {}
 ): Acquire<A, E, R> => {
   // Decoded once, however many attempts and restarts use them; nothing is started on invalid options.
-  const settings = decodeSettings(input, options, true)
+  const settings = decodeSettings(input, options, MAKE_DEFAULTS)
   return Either.isLeft(settings) ? Effect.fail(settings.left) : makeWith(settings.right, options)
 }
 

@@ -42,7 +42,7 @@ export const run = (
     // `input` is written then closed; a Command's own stdin (a Stream, or "inherit") is honoured; otherwise the
     // child gets an empty stdin, so `cat` ends at once.
     const stdin = stdinInput !== undefined ? "pipe" as const : hasOwnStdin(input) ? undefined : "ignore" as const
-    const settings = decodeSettings(input, options, false, stdin)
+    const settings = decodeSettings(input, options, { relayStderr: false, stdin })
     if (Either.isLeft(settings)) return Effect.fail(settings.left)
     return launching(
       settings.right,

@@ -8,8 +8,8 @@ import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import type { ProcessError } from "../ProcessError.js"
-import type { Signal, StdioMode } from "../ProcessSpawner.js"
-import { decodeDuration, normalize, type Normalized } from "./command.js"
+import type { Signal } from "../ProcessSpawner.js"
+import { decodeDuration, type LaunchDefaults, normalize, type Normalized } from "./command.js"
 import { invalid } from "./errors.js"
 
 /** @internal */
@@ -121,18 +121,16 @@ export interface Settings {
 }
 
 /**
- * Decodes a launch's options. `relayDefault`: whether stderr is relayed when `relayStderr` is not given (`make`
- * relays, `run` does not).
+ * Decodes a launch's options, over `defaults`.
  *
  * @internal
  */
 export const decodeSettings = (
   input: ManagedProcess.CommandInput,
   options: ManagedProcess.Options<any, any, any>,
-  relayDefault: boolean,
-  stdinOverride?: StdioMode | undefined
+  defaults: LaunchDefaults
 ): Either.Either<Settings, ProcessError> => {
-  const spec = normalize(input, options, relayDefault, stdinOverride)
+  const spec = normalize(input, options, defaults)
   if (Either.isLeft(spec)) return Either.left(spec.left)
   const terminate = decodeTerminate(spec.right.argv, options.terminate)
   if (Either.isLeft(terminate)) return Either.left(terminate.left)

@@ -57,7 +57,7 @@ export const make = <A, E, R, RH>(
 ): Effect.Effect<Supervisor.Supervisor<A>, ProcessError, ProcessSpawner | Scope.Scope | R | RH> =>
   Effect.gen(function*() {
     // The launch options are decoded once for every restart: an invalid command fails here, before any start.
-    const settings = yield* decodeSettings(command, options, true)
+    const settings = yield* decodeSettings(command, options, { relayStderr: true })
     const argv = settings.spec.argv
     const program = metrics.program(argv)
     const policy = options.restart ?? "on-failure"
