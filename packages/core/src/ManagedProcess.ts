@@ -3,8 +3,10 @@
  * is the release. Every failure is a typed error, all output is a `Stream`, and output is always drained so the
  * child never blocks on a full pipe.
  *
- * The lifecycle (launch, ready, terminate, reap, run) is in `internal/managedProcess.ts`, top to bottom; reading the
- * output is in `internal/reading.ts`, over one `internal/outputChannel.ts` per pipe.
+ * The lifecycle (options, launch, ready, use, terminate, end of the pipes, run) is mapped stage by stage in
+ * `internal/managedProcess.ts`, each stage in a module of its own. This module is longer than 400 lines because it
+ * is the documented surface of the central concept (the handle's interface, the options and every operation, each
+ * with its example); it holds no implementation.
  *
  * @since 0.1.0
  */

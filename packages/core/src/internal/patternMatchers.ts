@@ -2,7 +2,8 @@
  * The interpreter of output patterns (`matcherOf`): a fresh incremental matcher for a pattern's node, fed every
  * piece of output once and deciding as early as it can. The leaves' text matchers (every part appears; a line
  * passes a test, with a prefilter over many lines at once) and the combinations' (any, all, times, failOn) are here;
- * the patterns as data are in `outputPattern.ts`.
+ * the patterns as data are in `outputPattern.ts`. About 400 lines: the line matcher's fast path (a prefilter over
+ * many lines at once) and its cutting of over-long lines are most of it, and they belong together.
  */
 import * as Option from "effect/Option"
 import type * as OutputPattern from "../OutputPattern.js"
