@@ -54,6 +54,11 @@ export type SourceSelector = Source | "both"
  */
 export interface OutputPattern<out A> extends Pipeable {
   readonly [TypeId]: TypeId
+  /**
+   * What kind of pattern it is: a leaf (`Parts`: every part appears; `Lines`: a line passes a test) or a
+   * combination. Patterns are data, interpreted in one place when a matcher is made.
+   */
+  readonly _tag: "Parts" | "Lines" | "Any" | "All" | "Times" | "FailOn" | "Invalid"
   /** How the pattern is described in errors and logs. */
   readonly description: string
   /** The pipes it reads. */
