@@ -6,7 +6,7 @@ import * as Layer from "effect/Layer"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
-import { sharedHooks, TOKEN_VARIABLE } from "./watchdog.js"
+import { processWideReaper, TOKEN_VARIABLE } from "./watchdog.js"
 
 type SpawnRequest = ProcessSpawner.SpawnRequest
 type SpawnedProcessError = ProcessSpawner.SpawnedProcessError
@@ -352,7 +352,7 @@ export const makeSpawner = (hooks: SpawnerHooks = {}): ProcessSpawner.ProcessSpa
  *
  * @internal
  */
-export const spawner: ProcessSpawner.ProcessSpawnerService = makeSpawner(sharedHooks)
+export const spawner: ProcessSpawner.ProcessSpawnerService = makeSpawner(processWideReaper)
 
 /** @internal */
 export const spawnerWithoutReaper: ProcessSpawner.ProcessSpawnerService = makeSpawner()

@@ -285,13 +285,15 @@ export const startWatchdog = (shell: string, grace: Duration.Duration): Effect.E
 /**
  * The process-wide watchdog behind `NodeProcess.layer`: started right before the first launch (so a program that
  * launches nothing pays nothing, and the first child already carries its token), shared by every layer and runtime
- * of this Node process, and never stopped explicitly. When the process ends, its pipe closes: after a normal end every group has been released and the watchdog just exits;
- * after an abrupt one it terminates what is left. If it cannot be started (out of file descriptors, say), launches
+ * of this Node process, and never stopped explicitly. It is one per process on purpose (a watchdog per layer or per
+ * runtime would cost a process each and protect nothing more); `NodeProcess.layerWithReaper` gives a layer one of
+ * its own instead. When the process ends, its pipe closes: after a normal end every group has been released and
+ * the watchdog just exits; after an abrupt one it terminates what is left. If it cannot be started (out of file descriptors, say), launches
  * go on without it, the launch that found out logs a warning, and a later launch tries again, at most once a second.
  *
  * @internal
  */
-export const sharedHooks = (() => {
+export const processWideReaper = (() => {
   let watchdog: Watchdog | undefined
   /** When the last start failed; no new attempt is made for `RETRY_START_MILLIS` after it. */
   let failedAt: number | undefined
