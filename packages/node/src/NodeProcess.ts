@@ -67,7 +67,8 @@ export const spawnerWithoutReaper: ProcessSpawner.ProcessSpawnerService = intern
  * Everything a Node program needs to launch processes: the `ProcessSpawner` (with the process-wide parent-death
  * watchdog, so that no child outlives this process even when it is SIGKILLed), the TCP `Connector` for
  * `Readiness.port`, and `@effect/platform`'s
- * `CommandExecutor`, `FileSystem` and `Path` from `@effect/platform-node`.
+ * `FileSystem` and `Path` from `@effect/platform-node`, and `@effect/platform`'s `CommandExecutor` on this library's
+ * process resource (`NodeCommandExecutor`), in place of platform-node's: existing `Command` code gets the guarantees.
  *
  * @example
  * import { Effect } from "effect"

@@ -6,6 +6,7 @@ import * as Layer from "effect/Layer"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
+import * as commandExecutor from "./commandExecutor.js"
 import { processWideReaper, TOKEN_VARIABLE } from "./watchdog.js"
 
 type SpawnRequest = ProcessSpawner.SpawnRequest
@@ -396,8 +397,16 @@ export const canConnect = (host: string, port: number, timeout: Duration.Duratio
 /** @internal */
 export const layerConnector: Layer.Layer<Readiness.Connector> = Layer.succeed(Readiness.Connector, { canConnect })
 
-/** @internal */
-export const layer = Layer.mergeAll(layerSpawner, layerConnector, NodeContext.layer)
+// platform-node's services, with this library's CommandExecutor in place of platform-node's (a later layer's
+// service wins).
 
 /** @internal */
-export const layerWithoutReaper = Layer.mergeAll(layerSpawnerWithoutReaper, layerConnector, NodeContext.layer)
+export const layer = Layer.mergeAll(NodeContext.layer, layerSpawner, layerConnector, commandExecutor.layerWith(spawner))
+
+/** @internal */
+export const layerWithoutReaper = Layer.mergeAll(
+  NodeContext.layer,
+  layerSpawnerWithoutReaper,
+  layerConnector,
+  commandExecutor.layerWith(spawnerWithoutReaper)
+)

@@ -4,7 +4,9 @@
  */
 import { ProcessError, ProcessSpawner } from "@effect-process/core"
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -14,6 +16,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import type * as NodeProcess from "../NodeProcess.js"
 import type * as NodeReaper from "../NodeReaper.js"
+import * as commandExecutor from "./commandExecutor.js"
 import * as nodeSpawner from "./nodeSpawner.js"
 import { DEFAULT_GRACE, startWatchdog } from "./watchdog.js"
 
@@ -140,7 +143,11 @@ export const layerWithReaper = (
   options: ReaperOptions
 ): Layer.Layer<NodeProcess.Services, Cause.IllegalArgumentException> =>
   Layer.mergeAll(
-    Layer.scoped(ProcessSpawner.ProcessSpawner, Effect.map(make(options), (reaper) => reaper.spawner)),
-    nodeSpawner.layerConnector,
-    NodeContext.layer
+    NodeContext.layer,
+    // One reaper for the spawner and for the CommandExecutor built on it.
+    Layer.scopedContext(Effect.map(make(options), (reaper) =>
+      Context.make(ProcessSpawner.ProcessSpawner, reaper.spawner).pipe(
+        Context.add(CommandExecutor.CommandExecutor, commandExecutor.make(reaper.spawner))
+      ))),
+    nodeSpawner.layerConnector
   )
