@@ -222,14 +222,15 @@ describe("an @effect/platform Command is accepted", () => {
       })
     ))
 
-  it.live("a piped Command is refused with InvalidCommand, and nothing is started", () =>
+  // Piped Commands run (pipelines.test.ts); every stage is validated before the first one starts.
+  it.live("a piped Command with an invalid stage is InvalidCommand, and no stage is started", () =>
     noSurvivors((t) =>
       Effect.gen(function*() {
         const dir = yield* tempDir
         const trace = path.join(dir, "trace")
         const command = Command.make("sh", "-c", "echo ran > \"$0\"", trace).pipe(
           Command.env(t.env),
-          Command.pipeTo(Command.make("cat").pipe(Command.env(t.env)))
+          Command.pipeTo(Command.make("cat", "a\u0000b").pipe(Command.env(t.env)))
         )
         assertProcessError(yield* Effect.flip(ManagedProcess.make(command)), "InvalidCommand")
         assertProcessError(yield* Effect.flip(ManagedProcess.run(command)), "InvalidCommand")

@@ -160,7 +160,7 @@ const normalizeOptions = (
     if (input._tag === "PipedCommand") {
       return Either.left(invalid(
         PlatformCommand.flatten(input).flatMap((c) => [c.command, ...c.args, "|"]).slice(0, -1),
-        "piped Commands are not supported: launch each process and connect their streams"
+        "a piped Command is launched by ManagedProcess.make and run, not here (a Supervisor keeps one process)"
       ))
     }
     const base = [input.command, ...input.args]
@@ -285,7 +285,7 @@ const EMPTY_ENV: Readonly<Record<string, string | undefined>> = {}
  * @internal
  */
 export const hasOwnStdin = (input: ManagedProcess.CommandInput): boolean =>
-  PlatformCommand.isCommand(input) && input._tag === "StandardCommand" && input.stdin !== "pipe"
+  PlatformCommand.isCommand(input) && PlatformCommand.flatten(input)[0].stdin !== "pipe"
 
 /**
  * The argv of `input` as given, for error messages before it is validated.
@@ -294,7 +294,7 @@ export const hasOwnStdin = (input: ManagedProcess.CommandInput): boolean =>
  */
 export const argvOf = (input: ManagedProcess.CommandInput): ReadonlyArray<string> =>
   PlatformCommand.isCommand(input)
-    ? PlatformCommand.flatten(input).flatMap((command) => [command.command, ...command.args])
+    ? PlatformCommand.flatten(input).flatMap((command) => [command.command, ...command.args, "|"]).slice(0, -1)
     : input
 
 /**

@@ -10,6 +10,7 @@ import type { Signal } from "../ProcessSpawner.js"
 import * as errors from "./errors.js"
 import { processError } from "./errors.js"
 import type { Process } from "./process.js"
+import { byteStream } from "./reading.js"
 import { decodeSignal } from "./settings.js"
 import { quietly } from "./telemetry.js"
 
@@ -66,4 +67,22 @@ export const feedStdin = (proc: Process, stream: Stream.Stream<Uint8Array, unkno
   Stream.runForEach(stream, (chunk) => writeStdin(proc, chunk)).pipe(
     Effect.zipRight(closeStdin(proc)),
     Effect.catchAllCause((cause) => quietly(Effect.logDebug("stdin stream of the Command ended with an error", cause)))
+  )
+
+/**
+ * One pipe of a pipeline: `from`'s stdout into `to`'s stdin, closed at the end of `from`'s output. When `to` no longer
+ * reads (it exited, or closed its stdin), `from` is sent SIGPIPE, as the kernel would at its next write to a pipe
+ * without a reader: `yes | head -n 1` ends.
+ *
+ * @internal
+ */
+export const pipeStage = (from: Process, to: Process): Effect.Effect<void> =>
+  Stream.runForEach(byteStream(from, "stdout"), (chunk) => writeStdin(to, chunk)).pipe(
+    Effect.zipRight(closeStdin(to)),
+    Effect.catchAll((error) =>
+      error._tag === "ProcessError" && error.reason === "WriteFailed"
+        ? Effect.ignore(from.spawned.signal("SIGPIPE", "leader"))
+        : Effect.void
+    ),
+    Effect.catchAllCause((cause) => quietly(Effect.logDebug("a pipe of the pipeline ended with an error", cause)))
   )

@@ -32,7 +32,17 @@ export const isManagedProcess = (u: unknown): u is ManagedProcess.ManagedProcess
  */
 export class Handle<A> implements ManagedProcess.ManagedProcess<A> {
   readonly [TypeId]: ManagedProcess.TypeId = TypeId
-  constructor(private readonly proc: Process, readonly ready: A) {}
+  constructor(
+    private readonly proc: Process,
+    readonly ready: A,
+    /** A pipeline's stages, in order: the handle is the last one's, but writes to the first and stops them all. */
+    private readonly stages?: ReadonlyArray<Process>
+  ) {}
+
+  /** Where `write` and `closeStdin` go: the first stage of a pipeline. */
+  private get input(): Process {
+    return this.stages?.[0] ?? this.proc
+  }
 
   /** @internal */
   get process(): Process {
@@ -57,10 +67,19 @@ export class Handle<A> implements ManagedProcess.ManagedProcess<A> {
     return this.proc.exited.await()
   }
   kill(signal?: Signal): Effect.Effect<void, ProcessError | StateError> {
-    return kill(this.proc, signal ?? "SIGTERM")
+    const stages = this.stages
+    return stages === undefined
+      ? kill(this.proc, signal ?? "SIGTERM")
+      : Effect.forEach(stages, (stage) => kill(stage, signal ?? "SIGTERM"), { discard: true })
   }
   terminate(options?: ManagedProcess.TerminateOptions): Effect.Effect<ManagedProcess.TerminateOutcome, ProcessError> {
-    return terminate(this.proc, options)
+    const stages = this.stages
+    if (stages === undefined) return terminate(this.proc, options)
+    // Every stage at once, as one release stops them; the outcome is the last stage's.
+    return Effect.map(
+      Effect.forEach(stages, (stage) => terminate(stage, options), { concurrency: "unbounded" }),
+      (outcomes) => outcomes[outcomes.length - 1]!
+    )
   }
   get stdout(): Stream.Stream<Uint8Array, StateError> {
     return reading.byteStream(this.proc, "stdout")
@@ -90,10 +109,10 @@ export class Handle<A> implements ManagedProcess.ManagedProcess<A> {
     return matching.waitForOutput(this.proc, pattern, options)
   }
   write(input: string | Uint8Array): Effect.Effect<void, ProcessError | StateError> {
-    return writeStdin(this.proc, input)
+    return writeStdin(this.input, input)
   }
   get closeStdin(): Effect.Effect<void, StateError> {
-    return closeStdin(this.proc)
+    return closeStdin(this.input)
   }
   get stdoutTail(): Effect.Effect<string> {
     return Effect.sync(() => this.proc.stdout?.tail.text() ?? "")

@@ -24,14 +24,14 @@ import { describeCommand, ProcessError, type StateError, type TimeoutError } fro
 import { ProcessSpawner } from "../ProcessSpawner.js"
 import type * as Readiness from "../Readiness.js"
 import type { Normalized } from "./command.js"
-import { feedStdin } from "./control.js"
+import { feedStdin, pipeStage } from "./control.js"
 import * as errors from "./errors.js"
 import { processError } from "./errors.js"
 import { Handle } from "./handle.js"
 import * as matching from "./matching.js"
 import { Process } from "./process.js"
 import * as readiness_ from "./readiness.js"
-import { decodeSettings, type Settings, type TerminateSettings } from "./settings.js"
+import { decodePlan, isPipeline, type Pipeline, type Settings, type TerminateSettings } from "./settings.js"
 import { nativeTracer, quietly } from "./telemetry.js"
 import { release, stop } from "./terminate.js"
 
@@ -44,14 +44,18 @@ type Acquire<A, E, R> = Effect.Effect<
 
 const MAKE_DEFAULTS = { relayStderr: true }
 
+/** The argv of a launch, for logs: a pipeline's stages joined by "|". */
+const argvOfPlan = (plan: Settings | Pipeline): ReadonlyArray<string> =>
+  isPipeline(plan) ? plan.stages.flatMap((stage) => [...stage.spec.argv, "|"]).slice(0, -1) : plan.spec.argv
+
 /** @internal */
 export const make = <A = void, E = never, R = never>(
   input: ManagedProcess.CommandInput,
   options: ManagedProcess.Options<A, E, R> = {}
 ): Acquire<A, E, R> => {
   // Decoded once, however many attempts and restarts use them; nothing is started on invalid options.
-  const settings = decodeSettings(input, options, MAKE_DEFAULTS)
-  return Either.isLeft(settings) ? Effect.fail(settings.left) : makeWith(settings.right, options)
+  const plan = decodePlan(input, options, MAKE_DEFAULTS)
+  return Either.isLeft(plan) ? Effect.fail(plan.left) : makeWith(plan.right, options)
 }
 
 /**
@@ -60,7 +64,7 @@ export const make = <A = void, E = never, R = never>(
  * @internal
  */
 export const makeWith = <A = void, E = never, R = never>(
-  settings: Settings,
+  settings: Settings | Pipeline,
   options: ManagedProcess.Options<A, E, R>
 ): Acquire<A, E, R> =>
   options.retry === undefined
@@ -77,9 +81,10 @@ export const layer = <I, S, A = void, E = never, R = never>(
 
 /** One attempt: launch, then (if asked) wait until ready. */
 const makeOnce = <A, E, R>(
-  settings: Settings,
+  settings: Settings | Pipeline,
   readiness: Readiness.Readiness<A, E, R> | undefined
 ): Acquire<A, E, R> => {
+  if (isPipeline(settings)) return makePipeline(settings, readiness)
   if (readiness === undefined) {
     return Effect.map(makeProcess(settings), (proc) => new Handle(proc, undefined as A))
   }
@@ -93,6 +98,36 @@ const makeOnce = <A, E, R>(
   })
 }
 
+/**
+ * A piped `Command` as one resource: every stage launched in the current scope (so that one release stops them
+ * all), each stage's stdout piped into the next one's stdin, the readiness check on the last stage's output. The
+ * handle reads the last stage and writes to the first.
+ */
+const makePipeline = <A, E, R>(
+  pipeline: Pipeline,
+  readiness: Readiness.Readiness<A, E, R> | undefined
+): Acquire<A, E, R> =>
+  Effect.gen(function*() {
+    const started = yield* Clock.currentTimeMillis
+    const scope = yield* Effect.scope
+    const stages: Array<Process> = []
+    for (const [i, settings] of pipeline.stages.entries()) {
+      const proc = yield* makeProcess(settings)
+      // Relayed stderr names its stage.
+      if (proc.relay !== undefined) proc.relay.annotations = { ...proc.relay.annotations, stage: i + 1 }
+      if (i > 0) yield* Effect.forkIn(pipeStage(stages[i - 1]!, proc), scope)
+      stages.push(proc)
+    }
+    const last = stages[stages.length - 1]!
+    if (readiness === undefined) return new Handle(last, undefined as A, stages)
+    const ready = yield* awaitReady(last, readiness, pipeline.stages[0]!.readinessTimeout).pipe(
+      Effect.onError(() => Effect.forEach(stages, (stage) => stop(stage, stage.settings), { concurrency: "unbounded" }))
+    )
+    const now = yield* Clock.currentTimeMillis
+    yield* Metric.update(last.metrics.launchToReady, (now - started) / 1000)
+    return new Handle(last, ready, stages)
+  })
+
 /** The errors `retry` retries unless told otherwise: the system was briefly out of a resource. */
 const TRANSIENT_SPAWN_ERRORS = ["EAGAIN", "EMFILE", "ENFILE", "ETXTBSY"]
 
@@ -105,7 +140,7 @@ const isTransient = (error: unknown): boolean =>
  * closed when the attempt fails, so a failed attempt leaves nothing behind before the next one starts.
  */
 const makeRetrying = <A, E, R>(
-  settings: Settings,
+  settings: Settings | Pipeline,
   options: ManagedProcess.Options<A, E, R>,
   schedule: Schedule.Schedule<unknown, ProcessError | StateError | TimeoutError | E, never>
 ): Acquire<A, E, R> =>
@@ -122,7 +157,7 @@ const makeRetrying = <A, E, R>(
         Effect.tapError((error) =>
           quietly(
             Effect.logWarning(`launch attempt ${attempts} failed`, error).pipe(
-              Effect.annotateLogs({ command: describeCommand(settings.spec.argv, 300) })
+              Effect.annotateLogs({ command: describeCommand(argvOfPlan(settings), 300) })
             )
           )
         )

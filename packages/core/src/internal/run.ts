@@ -7,18 +7,19 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
+import { identity } from "effect/Function"
 import type * as Stream from "effect/Stream"
 import type * as ManagedProcess from "../ManagedProcess.js"
-import type { ProcessError, TimeoutError } from "../ProcessError.js"
+import { describeCommand, type ProcessError, type TimeoutError } from "../ProcessError.js"
 import type { ExitStatus, ProcessSpawner } from "../ProcessSpawner.js"
 import { collect } from "./collect.js"
 import { argvOf, decodeDuration, hasOwnStdin } from "./command.js"
-import { closeStdin, feedStdin, writeStdin } from "./control.js"
+import { closeStdin, feedStdin, pipeStage, writeStdin } from "./control.js"
 import * as errors from "./errors.js"
 import { processError } from "./errors.js"
 import { launching } from "./launch.js"
 import type { Process } from "./process.js"
-import { decodeSettings } from "./settings.js"
+import { decodePlan, isPipeline, type Pipeline } from "./settings.js"
 import { release } from "./terminate.js"
 
 const DEFAULT_MAX_BUFFER = 128 * 1024 * 1024
@@ -42,63 +43,142 @@ export const run = (
     // `input` is written then closed; a Command's own stdin (a Stream, or "inherit") is honoured; otherwise the
     // child gets an empty stdin, so `cat` ends at once.
     const stdin = stdinInput !== undefined ? "pipe" as const : hasOwnStdin(input) ? undefined : "ignore" as const
-    const settings = decodeSettings(input, options, { relayStderr: false, stdin })
-    if (Either.isLeft(settings)) return Effect.fail(settings.left)
+    const plan = decodePlan(input, options, { relayStderr: false, stdin })
+    if (Either.isLeft(plan)) return Effect.fail(plan.left)
+    const runOptions = { stdinInput, maxBuffer, successExitCodes, limit: limit?.right }
+    if (isPipeline(plan.right)) return runPipeline(argvOf(input), plan.right, runOptions)
+    const settings = plan.right
     return launching(
-      settings.right,
+      settings,
       (launch) =>
         Effect.uninterruptibleMask((restore) =>
           Effect.flatMap(launch, (proc) => {
-            const body = runToCompletion(proc, {
-              stdinInput,
-              stdinStream: settings.right.spec.stdinStream,
-              maxBuffer,
-              successExitCodes,
-              limit: limit?.right
-            })
+            const body = Effect.flatMap(
+              runToCompletion(proc, proc, { ...runOptions, stdinStream: settings.spec.stdinStream }),
+              (collected) => succeeded(proc.command, [proc], collected, successExitCodes)
+            )
             return Effect.onExit(restore(body), () => release(proc))
           })
         )
     )
   })
 
-const runToCompletion = (proc: Process, options: {
+interface RunOptions {
   readonly stdinInput: string | Uint8Array | undefined
-  readonly stdinStream: Stream.Stream<Uint8Array, unknown> | undefined
   readonly maxBuffer: number
   readonly successExitCodes: ReadonlyArray<number>
   readonly limit: Duration.Duration | undefined
-}): Effect.Effect<ManagedProcess.RunResult, ProcessError | TimeoutError> =>
+}
+
+/** What a run collected: the output of its (last) process, its exit, and how long it took. */
+interface Collected {
+  readonly stdout: string
+  readonly stderr: string
+  readonly exit: ExitStatus
+  readonly duration: Duration.Duration
+}
+
+/**
+ * A piped `Command`: every stage launched (each released at the end, together), each stage's stdout piped into the
+ * next one's stdin, the input written to the first, the last one's output collected, then every stage's exit
+ * awaited. Pipefail: the run fails with the first stage, in order, whose exit is not a success (a stage before the
+ * last that died of SIGPIPE, its readers gone, is not a failure).
+ */
+const runPipeline = (
+  argv: ReadonlyArray<string>,
+  pipeline: Pipeline,
+  options: RunOptions
+): Effect.Effect<ManagedProcess.RunResult, ProcessError | TimeoutError, ProcessSpawner> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.suspend(() => {
+      const stages: Array<Process> = []
+      const launchAll = Effect.forEach(
+        pipeline.stages,
+        (settings) => Effect.map(launching(settings, identity), (proc) => stages.push(proc)),
+        { discard: true }
+      )
+      const body = Effect.gen(function*() {
+        const pipes = yield* Effect.forEach(
+          stages.slice(1),
+          (to, i) => Effect.forkDaemon(pipeStage(stages[i]!, to))
+        )
+        const first = stages[0]!
+        const last = stages[stages.length - 1]!
+        const collected = yield* runToCompletion(first, last, {
+          ...options,
+          stdinStream: pipeline.stages[0]!.spec.stdinStream
+        }).pipe(Effect.ensuring(Effect.forEach(pipes, Fiber.interrupt, { discard: true })))
+        yield* Effect.forEach(stages, (stage) => stage.exited.await(), { discard: true })
+        return yield* succeeded(argv, stages, collected, options.successExitCodes)
+      })
+      const releaseAll = Effect.suspend(() =>
+        Effect.forEach(stages, release, { concurrency: "unbounded", discard: true })
+      )
+      return Effect.onExit(Effect.zipRight(launchAll, restore(body)), () => releaseAll)
+    })
+  )
+
+/** Launches `input`'s stdin feeding and collects `output` to its end; the same process unless it is a pipeline. */
+const runToCompletion = (
+  input: Process,
+  output: Process,
+  options: RunOptions & {
+    readonly stdinStream: Stream.Stream<Uint8Array, unknown> | undefined
+  }
+): Effect.Effect<Collected, ProcessError | TimeoutError> =>
   Effect.flatMap(Clock.currentTimeMillis, (started) => {
     const { limit, stdinInput, stdinStream } = options
     // A child that exits without reading its input is not an error of `run`: its exit code says what happened.
     const feeding = stdinInput !== undefined
-      ? Effect.ignore(Effect.zipRight(writeStdin(proc, stdinInput), closeStdin(proc)))
+      ? Effect.ignore(Effect.zipRight(writeStdin(input, stdinInput), closeStdin(input)))
       : stdinStream !== undefined
-      ? feedStdin(proc, stdinStream)
+      ? feedStdin(input, stdinStream)
       : undefined
     const collected: Effect.Effect<readonly [string, string, ExitStatus], ProcessError | TimeoutError> =
-      limit === undefined ? collect(proc, options.maxBuffer) : collect(proc, options.maxBuffer).pipe(
-        Effect.timeoutFail({ duration: limit, onTimeout: () => errors.timeoutError(proc, "Run", limit) })
+      limit === undefined ? collect(output, options.maxBuffer) : collect(output, options.maxBuffer).pipe(
+        Effect.timeoutFail({ duration: limit, onTimeout: () => errors.timeoutError(output, "Run", limit) })
       )
     const work = feeding === undefined
       ? collected
       : Effect.flatMap(Effect.forkDaemon(feeding), (writer) => Effect.ensuring(collected, Fiber.interrupt(writer)))
-    return Effect.flatMap(
-      work,
-      ([stdout, stderr, exit]) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<ManagedProcess.RunResult, ProcessError> => {
-          if (exit.exitCode === undefined || !options.successExitCodes.includes(exit.exitCode)) {
-            return Effect.fail(processError(proc, exit.exitCode === undefined ? "KilledBySignal" : "NonZeroExit"))
-          }
-          return Effect.succeed({
-            command: proc.command,
-            pid: proc.pid,
-            exitCode: exit.exitCode,
-            stdout,
-            stderr,
-            duration: Duration.millis(now - started)
-          })
-        })
-    )
+    return Effect.flatMap(work, ([stdout, stderr, exit]) =>
+      Effect.map(Clock.currentTimeMillis, (now): Collected => ({
+        stdout,
+        stderr,
+        exit,
+        duration: Duration.millis(now - started)
+      })))
   })
+
+/** The result, unless a process's exit is not a success: then the first such process's error (pipefail). */
+const succeeded = (
+  command: ReadonlyArray<string>,
+  processes: ReadonlyArray<Process>,
+  collected: Collected,
+  successExitCodes: ReadonlyArray<number>
+): Effect.Effect<ManagedProcess.RunResult, ProcessError> => {
+  for (const [i, proc] of processes.entries()) {
+    const exit = proc.exit!
+    // A stage that died of SIGPIPE because the stages after it stopped reading (`yes | head -n 1`) did what it was
+    // asked; bash's pipefail would count it (141), but a pipeline whose last stage got what it wanted succeeded.
+    if (i < processes.length - 1 && exit.signal === "SIGPIPE") continue
+    if (exit.exitCode === undefined || !successExitCodes.includes(exit.exitCode)) {
+      return Effect.fail(
+        processError(proc, exit.exitCode === undefined ? "KilledBySignal" : "NonZeroExit", {
+          detail: processes.length === 1
+            ? undefined
+            : `stage ${i + 1} of ${processes.length} of ${describeCommand(command, 200)}`
+        })
+      )
+    }
+  }
+  const last = processes[processes.length - 1]!
+  return Effect.succeed({
+    command,
+    pid: last.pid,
+    exitCode: collected.exit.exitCode!,
+    stdout: collected.stdout,
+    stderr: collected.stderr,
+    duration: collected.duration
+  })
+}

@@ -4,6 +4,7 @@
  * the grace and the wait after SIGKILL), and how long readiness may take. Every later stage reads this value, never
  * the options again. A call's own `terminate(options)` is decoded over the launch's terminate settings.
  */
+import * as PlatformCommand from "@effect/platform/Command"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import type * as ManagedProcess from "../ManagedProcess.js"
@@ -119,6 +120,39 @@ export interface Settings {
   readonly terminate: TerminateSettings
   readonly readinessTimeout: Duration.Duration
 }
+
+/**
+ * What a piped `Command` launches: one `Settings` per stage, in order.
+ *
+ * @internal
+ */
+export interface Pipeline {
+  readonly _tag: "Pipeline"
+  readonly stages: ReadonlyArray<Settings>
+}
+
+/**
+ * The settings of a command, or of every stage of a piped one: each stage is decoded with `options` (its stdin is
+ * the previous stage's stdout, but for the first's), before anything is started.
+ *
+ * @internal
+ */
+export const decodePlan = (
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options<any, any, any>,
+  defaults: LaunchDefaults
+): Either.Either<Settings | Pipeline, ProcessError> => {
+  if (!PlatformCommand.isCommand(input) || input._tag !== "PipedCommand") {
+    return decodeSettings(input, options, defaults)
+  }
+  const stages = PlatformCommand.flatten(input).map((stage, i) =>
+    decodeSettings(stage, options, i === 0 ? defaults : { ...defaults, stdin: "pipe" })
+  )
+  return Either.map(Either.all(stages), (stages): Pipeline => ({ _tag: "Pipeline", stages }))
+}
+
+/** @internal */
+export const isPipeline = (plan: Settings | Pipeline): plan is Pipeline => "_tag" in plan
 
 /**
  * Decodes a launch's options, over `defaults`.

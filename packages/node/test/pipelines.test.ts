@@ -1,0 +1,129 @@
+/**
+ * Piped `Command`s (`Command.pipeTo`) through `ManagedProcess.make` and `run`: every stage launched and stopped as one
+ * resource, each stage's stdout into the next one's stdin, the handle reading the last stage and writing to the
+ * first, pipefail in `run`. Every stage carries the test's marker, and nothing may survive.
+ */
+import { ManagedProcess, Supervisor } from "@effect-process/core"
+import { Command } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Effect, Stream } from "effect"
+import { assertProcessError } from "./assertions.js"
+import { noSurvivors } from "./harness.js"
+import { captureLogs, eventually } from "./utils.js"
+
+const stage = (env: Record<string, string>, ...argv: [string, ...Array<string>]) =>
+  Command.make(...argv).pipe(Command.env(env))
+
+describe("pipelines", () => {
+  it.live("run: each stage's stdout into the next one's stdin, the input into the first", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const sorted = yield* ManagedProcess.run(
+          stage(t.env, "printf", "b\\na\\nc\\n").pipe(Command.pipeTo(stage(t.env, "sort")))
+        )
+        expect(sorted.stdout).toBe("a\nb\nc\n")
+        const shouted = yield* ManagedProcess.run(
+          stage(t.env, "cat").pipe(
+            Command.pipeTo(stage(t.env, "tr", "a-z", "A-Z")),
+            Command.pipeTo(stage(t.env, "rev"))
+          ),
+          { input: "abc\n" }
+        )
+        expect(shouted.stdout).toBe("CBA\n")
+        expect(shouted.command).toEqual(["cat", "|", "tr", "a-z", "A-Z", "|", "rev"])
+      })
+    ))
+
+  it.live("run is pipefail: the first stage whose exit is not a success fails it, named", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(ManagedProcess.run(
+          stage(t.env, "sh", "-c", "echo partial; exit 3").pipe(
+            Command.pipeTo(stage(t.env, "cat")),
+            Command.pipeTo(stage(t.env, "sh", "-c", "cat; exit 5"))
+          )
+        ))
+        assertProcessError(error, "NonZeroExit")
+        expect(error.exitCode).toBe(3)
+        expect(error.command).toEqual(["sh", "-c", "echo partial; exit 3"])
+        expect(error.message).toContain("stage 1 of 3")
+      })
+    ))
+
+  it.live("a producer whose reader stopped reading gets SIGPIPE, and the run succeeds: yes | head -n 2", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const result = yield* ManagedProcess.run(
+          stage(t.env, "yes").pipe(Command.pipeTo(stage(t.env, "head", "-n", "2"))),
+          { timeout: "10 seconds" }
+        )
+        expect(result.stdout).toBe("y\ny\n")
+      })
+    ))
+
+  it.live("make: one resource; the handle reads the last stage, writes to the first, and the release stops all", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const proc = t.track(
+          yield* ManagedProcess.make(
+            // (the shell's echo writes each line at once; tr would buffer until its input ends)
+            stage(t.env, "cat").pipe(
+              Command.pipeTo(stage(t.env, "sh", "-c", "while read -r line; do echo \"got $line\"; done"))
+            ),
+            { env: t.env }
+          )
+        )
+        yield* proc.write("hello\n")
+        expect(yield* proc.readLine({ timeout: "5 seconds" })).toBe("got hello")
+        yield* proc.closeStdin
+        expect(Chunk.toArray(yield* Stream.runCollect(proc.lines))).toEqual([])
+        expect((yield* proc.awaitExit).exitCode).toBe(0)
+      })
+    ))
+
+  it.live("make: a long-running pipeline is stopped as a whole when its scope closes", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const proc = t.track(
+          yield* ManagedProcess.make(
+            stage(t.env, "sh", "-c", "while :; do echo tick; sleep 0.05; done").pipe(
+              Command.pipeTo(stage(t.env, "cat"))
+            ),
+            { env: t.env }
+          )
+        )
+        expect(yield* proc.readLine({ timeout: "5 seconds" })).toBe("tick")
+      })
+    ))
+
+  it.live("make: stderr of every stage is relayed, naming its stage", () => {
+    const logs = captureLogs()
+    return noSurvivors((t) =>
+      Effect.gen(function*() {
+        const proc = t.track(
+          yield* ManagedProcess.make(
+            stage(t.env, "sh", "-c", "echo from-one >&2; echo data").pipe(
+              Command.pipeTo(stage(t.env, "sh", "-c", "cat; echo from-two >&2"))
+            ),
+            { env: t.env }
+          )
+        )
+        yield* proc.awaitExit
+        const stageOf = (text: string) =>
+          eventually(text, () => logs.entries.find((entry) => entry.message.includes(text))?.annotations.stage)
+        expect(yield* stageOf("from-one")).toBe(1)
+        expect(yield* stageOf("from-two")).toBe(2)
+      })
+    ).pipe(Effect.provide(logs.layer))
+  })
+
+  it.live("a Supervisor keeps one process: a piped Command is refused, typed", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(
+          Supervisor.make(stage(t.env, "true").pipe(Command.pipeTo(stage(t.env, "cat"))))
+        )
+        assertProcessError(error, "InvalidCommand")
+      })
+    ))
+})
