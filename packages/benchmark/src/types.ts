@@ -22,6 +22,7 @@ export const DRIVERS = [
   "execa",
   "tinyexec",
   "command",
+  "commandOnLibrary",
   "library",
   "libraryNoReaper",
   "libraryNoRelay",

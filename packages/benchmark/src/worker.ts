@@ -87,6 +87,8 @@ const loadDriver = async (id: DriverId): Promise<Driver> => {
       return (await import("./drivers/tinyexec.js")).driver
     case "command":
       return (await import("./drivers/command.js")).driver
+    case "commandOnLibrary":
+      return (await import("./drivers/command.js")).driverOnLibrary
     case "library":
       return (await import("./drivers/library.js")).driver
     case "libraryNoReaper":
