@@ -209,6 +209,27 @@ describe("CommandExecutor: the defects of platform-node's executor, fixed (effec
         expect(yield* process.exitCode).toBe(0)
       }))))
 
+  // Found by an adversarial probe (both hung until a timeout); platform-node's returns "" for the first.
+  it.live("a pipeline whose first stage cannot start fails typed, NotFound, and leaves nothing", () =>
+    conform(layer, (env) =>
+      Effect.gen(function*() {
+        const pipeline = Command.make("effect-process-no-such-program").pipe(
+          Command.pipeTo(Command.make("cat")),
+          Command.env(env)
+        )
+        const error = yield* Effect.flip(Command.string(pipeline))
+        expect(error._tag === "SystemError" && error.reason).toBe("NotFound")
+      })))
+
+  it.live("a stdin Stream that fails ends the child's input: what came before it is processed", () =>
+    conform(layer, (env) =>
+      Effect.gen(function*() {
+        const input = Stream.concat(Stream.make("partial\n").pipe(Stream.encodeText), Stream.fail("boom"))
+        expect(yield* Command.string(Command.make("cat").pipe(Command.env(env), Command.stdin(input)))).toBe(
+          "partial\n"
+        )
+      })))
+
   it.live("NodeProcess.layer provides this executor, not platform-node's", () =>
     Effect.gen(function*() {
       const { NodeProcess } = yield* Effect.promise(() => import("@effect-process/node"))

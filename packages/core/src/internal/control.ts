@@ -65,8 +65,9 @@ export const closeStdin = (proc: Process): Effect.Effect<void, StateError> =>
 /** @internal */
 export const feedStdin = (proc: Process, stream: Stream.Stream<Uint8Array, unknown>): Effect.Effect<void> =>
   Stream.runForEach(stream, (chunk) => writeStdin(proc, chunk)).pipe(
-    Effect.zipRight(closeStdin(proc)),
-    Effect.catchAllCause((cause) => quietly(Effect.logDebug("stdin stream of the Command ended with an error", cause)))
+    Effect.catchAllCause((cause) => quietly(Effect.logDebug("stdin stream of the Command ended with an error", cause))),
+    // However the stream ended (a failure too), the child sees the end of its input: `cat` must not wait forever.
+    Effect.ensuring(Effect.ignore(closeStdin(proc)))
   )
 
 /**

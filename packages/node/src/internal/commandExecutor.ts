@@ -113,18 +113,22 @@ const launch = (
   )
 }
 
-/** Each stage's stdout feeds the next stage's stdin; the result is the last stage. */
+/**
+ * Each stage's stdout feeds the next stage's stdin; the result is the last stage. Every stage is launched here, in
+ * the current scope and in order, so that a stage that cannot start fails the whole command, typed (platform-node's
+ * launches them lazily, inside the next stage's stdin, and a missing program there ends as empty output).
+ */
 const launchPiped = (
   spawner: ProcessSpawner.ProcessSpawnerService,
   command: Command.PipedCommand,
   stdinDefault: StdinDefault
 ): Effect.Effect<CommandExecutor.Process, PlatformError.PlatformError, Scope.Scope> => {
   const [head, ...tail] = Command.flatten(command)
-  const last = tail.pop()!
-  const stdoutOf = (stage: Command.Command) =>
-    Stream.unwrapScoped(Effect.map(launch(spawner, stage, stdinDefault), (process) => process.stdout))
-  const input = tail.reduce((stdin, stage) => stdoutOf(Command.stdin(stage, stdin)), stdoutOf(head))
-  return launch(spawner, Command.stdin(last, input), stdinDefault)
+  return Effect.gen(function*() {
+    let previous = yield* launch(spawner, head, stdinDefault)
+    for (const stage of tail) previous = yield* launch(spawner, Command.stdin(stage, previous.stdout), stdinDefault)
+    return previous
+  })
 }
 
 const toProcess = (
