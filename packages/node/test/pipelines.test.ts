@@ -6,10 +6,10 @@
 import { ManagedProcess, Supervisor } from "@effect-process/core"
 import { Command } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Stream } from "effect"
+import { Chunk, Effect, Logger, Stream } from "effect"
 import { assertProcessError } from "./assertions.js"
 import { noSurvivors } from "./harness.js"
-import { captureLogs, eventually } from "./utils.js"
+import { captureLogs, eventually, timed } from "./utils.js"
 
 const stage = (env: Record<string, string>, ...argv: [string, ...Array<string>]) =>
   Command.make(...argv).pipe(Command.env(env))
@@ -125,5 +125,37 @@ describe("pipelines", () => {
         )
         assertProcessError(error, "InvalidCommand")
       })
+    ))
+
+  // Found by an adversarial probe: the timeout bounded only the last stage's output, not the other stages' exits
+  // (a 2 s timeout on sleep 10 | true took 10 s).
+  it.live("run's timeout bounds the whole pipeline, every stage's exit included", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const [error, elapsed] = yield* timed(Effect.flip(ManagedProcess.run(
+          stage(t.env, "sleep", "30").pipe(Command.pipeTo(stage(t.env, "true"))),
+          { timeout: "1 second" }
+        )))
+        expect(error._tag).toBe("TimeoutError")
+        expect(elapsed).toBeLessThan(10_000)
+      })
+    ))
+
+  // Found by an adversarial probe: the stages were released one after the other, three TERM-ignoring stages in
+  // three graces (21 s with the default grace).
+  it.live("the release stops every stage at once: three TERM-ignoring stages take one grace, not three", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const ignoring = () => stage(t.env, "sh", "-c", "trap '' TERM; sleep 60")
+        const [, elapsed] = yield* timed(Effect.scoped(Effect.gen(function*() {
+          yield* ManagedProcess.make(
+            ignoring().pipe(Command.pipeTo(ignoring()), Command.pipeTo(ignoring())),
+            { env: t.env, terminate: { timeout: "1 second" } }
+          )
+          yield* Effect.sleep("200 millis")
+        })))
+        // one grace (1 s) and the kill; three graces one after the other would be over 3 s
+        expect(elapsed).toBeLessThan(2_800)
+      }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, Logger.none)))
     ))
 })

@@ -109,19 +109,24 @@ const makePipeline = <A, E, R>(
 ): Acquire<A, E, R> =>
   Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
-    const scope = yield* Effect.scope
+    // The stages' releases run at once (a scope's finalizers run one after the other: three TERM-ignoring stages
+    // would take three graces), and a pipeline that fails to start is stopped at once.
+    const scope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.parallel)
     const stages: Array<Process> = []
-    for (const [i, settings] of pipeline.stages.entries()) {
-      const proc = yield* makeProcess(settings)
-      // Relayed stderr names its stage.
-      if (proc.relay !== undefined) proc.relay.annotations = { ...proc.relay.annotations, stage: i + 1 }
-      if (i > 0) yield* Effect.forkIn(pipeStage(stages[i - 1]!, proc), scope)
-      stages.push(proc)
-    }
+    const launchAll = Effect.gen(function*() {
+      for (const [i, settings] of pipeline.stages.entries()) {
+        const proc = yield* Scope.extend(makeProcess(settings), scope)
+        // Relayed stderr names its stage.
+        if (proc.relay !== undefined) proc.relay.annotations = { ...proc.relay.annotations, stage: i + 1 }
+        if (i > 0) yield* Effect.forkIn(pipeStage(stages[i - 1]!, proc), scope)
+        stages.push(proc)
+      }
+    })
+    yield* Effect.onError(launchAll, (cause) => Scope.close(scope, Exit.failCause(cause)))
     const last = stages[stages.length - 1]!
     if (readiness === undefined) return new Handle(last, undefined as A, stages)
     const ready = yield* awaitReady(last, readiness, pipeline.stages[0]!.readinessTimeout).pipe(
-      Effect.onError(() => Effect.forEach(stages, (stage) => stop(stage, stage.settings), { concurrency: "unbounded" }))
+      Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))
     )
     const now = yield* Clock.currentTimeMillis
     yield* Metric.update(last.metrics.launchToReady, (now - started) / 1000)

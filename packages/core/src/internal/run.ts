@@ -106,15 +106,24 @@ const runPipeline = (
         const last = stages[stages.length - 1]!
         const collected = yield* runToCompletion(first, last, {
           ...options,
+          limit: undefined,
           stdinStream: pipeline.stages[0]!.spec.stdinStream
         }).pipe(Effect.ensuring(Effect.forEach(pipes, Fiber.interrupt, { discard: true })))
         yield* Effect.forEach(stages, (stage) => stage.exited.await(), { discard: true })
         return yield* succeeded(argv, stages, collected, options.successExitCodes)
       })
+      // The timeout bounds the whole pipeline: the last stage's output and every stage's exit.
+      const limit = options.limit
+      const bounded = limit === undefined ? body : body.pipe(
+        Effect.timeoutFail({
+          duration: limit,
+          onTimeout: () => errors.timeoutError(stages[stages.length - 1]!, "Run", limit)
+        })
+      )
       const releaseAll = Effect.suspend(() =>
         Effect.forEach(stages, release, { concurrency: "unbounded", discard: true })
       )
-      return Effect.onExit(Effect.zipRight(launchAll, restore(body)), () => releaseAll)
+      return Effect.onExit(Effect.zipRight(launchAll, restore(bounded)), () => releaseAll)
     })
   )
 

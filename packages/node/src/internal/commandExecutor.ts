@@ -21,9 +21,11 @@ import * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as PlatformError from "@effect/platform/Error"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 
@@ -125,9 +127,16 @@ const launchPiped = (
 ): Effect.Effect<CommandExecutor.Process, PlatformError.PlatformError, Scope.Scope> => {
   const [head, ...tail] = Command.flatten(command)
   return Effect.gen(function*() {
-    let previous = yield* launch(spawner, head, stdinDefault)
-    for (const stage of tail) previous = yield* launch(spawner, Command.stdin(stage, previous.stdout), stdinDefault)
-    return previous
+    // The stages' releases run at once: one after the other, three TERM-ignoring stages would take three graces.
+    const scope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.parallel)
+    const launchAll = Effect.gen(function*() {
+      let previous = yield* Scope.extend(launch(spawner, head, stdinDefault), scope)
+      for (const stage of tail) {
+        previous = yield* Scope.extend(launch(spawner, Command.stdin(stage, previous.stdout), stdinDefault), scope)
+      }
+      return previous
+    })
+    return yield* Effect.onError(launchAll, (cause) => Scope.close(scope, Exit.failCause(cause)))
   })
 }
 
