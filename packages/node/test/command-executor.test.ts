@@ -6,7 +6,7 @@
  */
 import { NodeCommandExecutor } from "@effect-process/node"
 import type { CommandExecutor } from "@effect/platform"
-import { Command } from "@effect/platform"
+import { Command, Error as PlatformError } from "@effect/platform"
 import * as PlatformNode from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Layer, Option, Stream } from "effect"
@@ -224,7 +224,10 @@ describe("CommandExecutor: the defects of platform-node's executor, fixed (effec
   it.live("a stdin Stream that fails ends the child's input: what came before it is processed", () =>
     conform(layer, (env) =>
       Effect.gen(function*() {
-        const input = Stream.concat(Stream.make("partial\n").pipe(Stream.encodeText), Stream.fail("boom"))
+        const input = Stream.concat(
+          Stream.make("partial\n").pipe(Stream.encodeText),
+          Stream.fail(new PlatformError.BadArgument({ module: "Stream", method: "input", description: "boom" }))
+        )
         expect(yield* Command.string(Command.make("cat").pipe(Command.env(env), Command.stdin(input)))).toBe(
           "partial\n"
         )
