@@ -7,11 +7,10 @@ import { ManagedProcess } from "@effect-process/core"
 import { describe, expect, it } from "@effect/vitest"
 import type { Exit, Scope } from "effect"
 import { Cause, Effect, Fiber, Layer, Logger, Option, Stream } from "effect"
-import * as ChildProcess from "node:child_process"
 import * as path from "node:path"
 import * as PerfHooks from "node:perf_hooks"
 import { assertProcessError, assertStateError, assertTimeoutError } from "./assertions.js"
-import { parentProgram, requireBuiltPackages } from "./fault-matrix/support.js"
+import { requireBuiltPackages, runReporting } from "./fault-matrix/support.js"
 import { noSurvivors, type Tracker } from "./harness.js"
 import type { LogEntry } from "./utils.js"
 import {
@@ -19,7 +18,6 @@ import {
   expectGone,
   expectMarkerGone,
   isAlive,
-  markerEnv,
   newMarker,
   nodeEval,
   nodeFixture,
@@ -181,36 +179,13 @@ interface LaunchReport {
   readonly defect?: string
 }
 
-/**
- * Runs `parents/emfile-launches.mjs` (the built packages) under `ulimit -n 256` with `marker` in its environment
- * (inherited by everything it starts), and returns what it reported. Bounded: a program that hangs is killed.
- */
+/** Runs `parents/emfile-launches.mjs` under `ulimit -n 256` and returns what it reported. */
 const runEmfileLaunches = (scenario: unknown, marker: string) =>
-  Effect.async<{ readonly launches: ReadonlyArray<LaunchReport> }, Error>((resume) => {
-    const child = ChildProcess.spawn(
-      "sh",
-      [
-        "-c",
-        "ulimit -n 256 && exec \"$0\" \"$1\" \"$2\"",
-        process.execPath,
-        parentProgram("emfile-launches.mjs"),
-        JSON.stringify(scenario)
-      ],
-      { env: { ...process.env, ...markerEnv(marker) }, stdio: ["ignore", "pipe", "pipe"] }
-    )
-    let output = ""
-    child.stdout.on("data", (chunk: Buffer) => output += chunk.toString("utf8"))
-    child.stderr.on("data", (chunk: Buffer) => output += chunk.toString("utf8"))
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000)
-    child.once("close", (code, signal) => {
-      clearTimeout(timer)
-      const report = /^report=(.*)$/m.exec(output)
-      if (code !== 0 || report === null) {
-        resume(Effect.fail(new Error(`emfile-launches.mjs ended with ${code ?? signal}; output:\n${output}`)))
-      } else resume(Effect.succeed(JSON.parse(report[1]!)))
-    })
-    return Effect.sync(() => child.kill("SIGKILL"))
-  })
+  runReporting<{ readonly launches: ReadonlyArray<LaunchReport> }>(
+    "emfile-launches.mjs",
+    [JSON.stringify(scenario)],
+    marker
+  )
 
 const tally = (launches: ReadonlyArray<LaunchReport>) => {
   const count: Record<string, number> = {}

@@ -151,3 +151,35 @@ export const openFds = (): number => fs.readdirSync("/proc/self/fd").length
 /** The total number of listeners on `process` (signals, exit, warnings, ...). */
 export const processListeners = (): number =>
   process.eventNames().reduce((sum, name) => sum + process.listenerCount(name), 0)
+
+/**
+ * Runs the parent program `name` (the built packages) with `args` under `ulimit -n <descriptors>`, with `marker` in
+ * its environment (inherited by everything it starts), and returns the JSON it printed on a line `report=<JSON>`.
+ * Bounded: a program that hangs is killed after `bound` milliseconds and the run fails with its output.
+ */
+export const runReporting = <A>(
+  name: string,
+  args: ReadonlyArray<string>,
+  marker: string,
+  descriptors = 256,
+  bound = 60_000
+): Effect.Effect<A, Error> =>
+  Effect.async<A, Error>((resume) => {
+    const child = ChildProcess.spawn(
+      "sh",
+      ["-c", `ulimit -n ${descriptors} && exec "$@"`, "sh", process.execPath, parentProgram(name), ...args],
+      { env: { ...process.env, ...markerEnv(marker) }, stdio: ["ignore", "pipe", "pipe"] }
+    )
+    let output = ""
+    child.stdout.on("data", (chunk: Buffer) => output += chunk.toString("utf8"))
+    child.stderr.on("data", (chunk: Buffer) => output += chunk.toString("utf8"))
+    const timer = setTimeout(() => child.kill("SIGKILL"), bound)
+    child.once("close", (code, signal) => {
+      clearTimeout(timer)
+      const report = /^report=(.*)$/m.exec(output)
+      if (code !== 0 || report === null) {
+        resume(Effect.fail(new Error(`${name} ended with ${code ?? signal}; output:\n${output}`)))
+      } else resume(Effect.succeed(JSON.parse(report[1]!)))
+    })
+    return Effect.sync(() => child.kill("SIGKILL"))
+  })

@@ -5,10 +5,9 @@ import { ManagedProcess, ProcessSpawner } from "@effect-process/core"
 import { NodeProcess, NodeReaper } from "@effect-process/node"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Scope } from "effect"
-import * as ChildProcess from "node:child_process"
 import { makeTracker } from "../harness.js"
-import { expectGone, expectMarkerGone, isAlive, markerEnv, newMarker, readStat } from "../utils.js"
-import { parentProgram, requireBuiltPackages } from "./support.js"
+import { expectGone, expectMarkerGone, isAlive, newMarker, readStat } from "../utils.js"
+import { requireBuiltPackages, runReporting } from "./support.js"
 
 interface RetryReport {
   readonly first: { readonly ok?: boolean; readonly failure?: string; readonly errno?: string }
@@ -16,27 +15,8 @@ interface RetryReport {
   readonly warnings: ReadonlyArray<string>
 }
 
-/** Runs `parents/watchdog-retry.mjs` (the built packages) under `ulimit -n 256`; bounded. */
-const runWatchdogRetry = (marker: string) =>
-  Effect.async<RetryReport, Error>((resume) => {
-    const child = ChildProcess.spawn(
-      "sh",
-      ["-c", "ulimit -n 256 && exec \"$0\" \"$1\"", process.execPath, parentProgram("watchdog-retry.mjs")],
-      { env: { ...process.env, ...markerEnv(marker) }, stdio: ["ignore", "pipe", "pipe"] }
-    )
-    let output = ""
-    child.stdout.on("data", (chunk: Buffer) => output += chunk.toString("utf8"))
-    child.stderr.on("data", (chunk: Buffer) => output += chunk.toString("utf8"))
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000)
-    child.once("close", (code, signal) => {
-      clearTimeout(timer)
-      const report = /^report=(.*)$/m.exec(output)
-      if (code !== 0 || report === null) {
-        resume(Effect.fail(new Error(`watchdog-retry.mjs ended with ${code ?? signal}; output:\n${output}`)))
-      } else resume(Effect.succeed(JSON.parse(report[1]!)))
-    })
-    return Effect.sync(() => child.kill("SIGKILL"))
-  })
+/** Runs `parents/watchdog-retry.mjs` under `ulimit -n 256` and returns what it reported. */
+const runWatchdogRetry = (marker: string) => runReporting<RetryReport>("watchdog-retry.mjs", [], marker, 256, 30_000)
 
 describe("fault matrix: the watchdog", () => {
   it.live("runs in its own session and process group, and exits when its scope closes, touching nothing", () =>

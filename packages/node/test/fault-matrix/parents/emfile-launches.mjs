@@ -14,6 +14,7 @@ import { ManagedProcess } from "@effect-process/core"
 import { NodeProcess } from "@effect-process/node"
 import { Cause, Deferred, Effect, Exit, Logger, Option, Schedule } from "effect"
 import * as fs from "node:fs"
+import { release, useUpDescriptors } from "./descriptors.mjs"
 
 const scenario = JSON.parse(process.argv[2])
 
@@ -35,16 +36,7 @@ const describeExit = (exit) => {
 const program = Effect.gen(function*() {
   // One launch before the flood, so that the shared watchdog (started at the first launch) is running.
   yield* ManagedProcess.run(["true"])
-  const filler = []
-  for (;;) {
-    try {
-      filler.push(fs.openSync("/dev/null", "r"))
-    } catch (error) {
-      if (error.code !== "EMFILE") throw error
-      break
-    }
-  }
-  for (const fd of filler.splice(0, scenario.free)) fs.closeSync(fd)
+  const filler = useUpDescriptors(scenario.free)
   const allEnded = yield* Deferred.make()
   let pending = scenario.count
   const options = scenario.retry
@@ -64,7 +56,7 @@ const program = Effect.gen(function*() {
       })),
     { concurrency: "unbounded" }
   )
-  for (const fd of filler) fs.closeSync(fd)
+  release(filler)
   fs.writeSync(1, `report=${JSON.stringify({ free: scenario.free, launches })}\n`)
 }).pipe(
   Effect.provide(NodeProcess.layer),

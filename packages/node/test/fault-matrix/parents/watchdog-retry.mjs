@@ -9,6 +9,7 @@ import { ManagedProcess } from "@effect-process/core"
 import { NodeProcess } from "@effect-process/node"
 import { Effect, Exit, Logger } from "effect"
 import * as fs from "node:fs"
+import { release, useUpDescriptors } from "./descriptors.mjs"
 
 const warnings = []
 const logger = Logger.make(({ logLevel, message }) => {
@@ -16,18 +17,9 @@ const logger = Logger.make(({ logLevel, message }) => {
 })
 
 const program = Effect.gen(function*() {
-  const filler = []
-  for (;;) {
-    try {
-      filler.push(fs.openSync("/dev/null", "r"))
-    } catch (error) {
-      if (error.code !== "EMFILE") throw error
-      break
-    }
-  }
-  for (const fd of filler.splice(0, 2)) fs.closeSync(fd)
+  const filler = useUpDescriptors(2)
   const exit = yield* Effect.exit(ManagedProcess.run(["true"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" }))
-  for (const fd of filler) fs.closeSync(fd)
+  release(filler)
   const first = Exit.isSuccess(exit)
     ? { ok: true }
     : { failure: exit.cause.error?.reason, errno: exit.cause.error?.errno }
