@@ -233,6 +233,13 @@ describe("CommandExecutor: the defects of platform-node's executor, fixed (effec
         )
       })))
 
+  it.live("an encoding TextDecoder does not know is a BadArgument, not a defect", () =>
+    conform(layer, (env) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Command.string(Command.make("true").pipe(Command.env(env)), "bogus-enc"))
+        expect(error._tag).toBe("BadArgument")
+      })))
+
   it.live("NodeProcess.layer provides this executor, not platform-node's", () =>
     Effect.gen(function*() {
       const { NodeProcess } = yield* Effect.promise(() => import("@effect-process/node"))

@@ -158,4 +158,19 @@ describe("pipelines", () => {
         expect(elapsed).toBeLessThan(2_800)
       }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, Logger.none)))
     ))
+
+  // Found by an adversarial probe: a producer that ignores SIGPIPE wrote forever into a pipe the parent kept draining.
+  it.live("a producer that ignores SIGPIPE still ends: its writes fail once its reader is gone", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(ManagedProcess.run(
+          stage(t.env, "sh", "-c", "trap '' PIPE; yes").pipe(Command.pipeTo(stage(t.env, "head", "-n", "1"))),
+          { timeout: "20 seconds" }
+        ))
+        // yes exits 1 on EPIPE, as in a shell; pipefail counts that (only a death by SIGPIPE is not a failure)
+        assertProcessError(error, "NonZeroExit")
+        expect(error.exitCode).toBe(1)
+        expect(error.message).toContain("stage 1 of 2")
+      })
+    ))
 })

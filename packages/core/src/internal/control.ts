@@ -73,7 +73,8 @@ export const feedStdin = (proc: Process, stream: Stream.Stream<Uint8Array, unkno
 /**
  * One pipe of a pipeline: `from`'s stdout into `to`'s stdin, closed at the end of `from`'s output. When `to` no longer
  * reads (it exited, or closed its stdin), `from` is sent SIGPIPE, as the kernel would at its next write to a pipe
- * without a reader: `yes | head -n 1` ends.
+ * without a reader, and its pipes are closed from this side, so that a `from` that ignores SIGPIPE gets EPIPE on its
+ * writes: `yes | head -n 1` ends either way.
  *
  * @internal
  */
@@ -82,8 +83,20 @@ export const pipeStage = (from: Process, to: Process): Effect.Effect<void> =>
     Effect.zipRight(closeStdin(to)),
     Effect.catchAll((error) =>
       error._tag === "ProcessError" && error.reason === "WriteFailed"
-        ? Effect.ignore(from.spawned.signal("SIGPIPE", "leader"))
+        ? Effect.zipRight(Effect.ignore(from.spawned.signal("SIGPIPE", "leader")), cutPipes(from))
         : Effect.void
     ),
     Effect.catchAllCause((cause) => quietly(Effect.logDebug("a pipe of the pipeline ended with an error", cause)))
+  )
+
+/** Closes `proc`'s pipes from this side (its writes fail with EPIPE) and ends its output channels. */
+const cutPipes = (proc: Process): Effect.Effect<void> =>
+  Effect.zipRight(
+    proc.spawned.closePipes,
+    Effect.sync(() => {
+      proc.stdout?.end()
+      proc.relay?.end()
+      proc.stderr?.end()
+      proc.pipeEnded()
+    })
   )

@@ -197,6 +197,21 @@ const collectBytes = <E, R>(stream: Stream.Stream<Uint8Array, E, R>): Effect.Eff
     return bytes
   })
 
+/** A decoder for `encoding`, or a `BadArgument` for an encoding `TextDecoder` does not know (never a defect). */
+const decoderFor = (
+  encoding: string | undefined,
+  method: string
+): Effect.Effect<TextDecoder, PlatformError.BadArgument> =>
+  Effect.try({
+    try: () => new TextDecoder(encoding),
+    catch: () =>
+      new PlatformError.BadArgument({
+        module: "Command",
+        method,
+        description: `unknown encoding ${JSON.stringify(String(encoding).slice(0, 50))}`
+      })
+  })
+
 /**
  * The executor, on the `ProcessSpawner` it is given.
  *
@@ -209,9 +224,8 @@ export const make = (spawner: ProcessSpawner.ProcessSpawnerService): CommandExec
   const stream = (command: Command.Command): Stream.Stream<Uint8Array, PlatformError.PlatformError> =>
     Stream.unwrapScoped(Effect.map(completed(command), (process) => process.stdout))
   const streamLines = (command: Command.Command, encoding?: string) =>
-    Stream.suspend(() => {
+    Stream.flatMap(Stream.fromEffect(decoderFor(encoding, "streamLines")), (decoder) => {
       // One decoder per run, in streaming mode: a character split between two chunks stays whole.
-      const decoder = new TextDecoder(encoding)
       const text = Stream.mapChunks(stream(command), Chunk.map((bytes) => decoder.decode(bytes, { stream: true })))
       const rest = Stream.suspend(() => {
         const last = decoder.decode()
@@ -226,10 +240,13 @@ export const make = (spawner: ProcessSpawner.ProcessSpawnerService): CommandExec
     stream,
     streamLines,
     string: (command, encoding = "utf-8") =>
-      Effect.scoped(
-        Effect.flatMap(completed(command), (process) =>
-          Effect.map(collectBytes(process.stdout), (bytes) => new TextDecoder(encoding).decode(bytes)))
-      ),
+      Effect.flatMap(decoderFor(encoding, "string"), (decoder) =>
+        Effect.scoped(
+          Effect.flatMap(
+            completed(command),
+            (process) => Effect.map(collectBytes(process.stdout), (bytes) => decoder.decode(bytes))
+          )
+        )),
     lines: (command, encoding = "utf-8") => Effect.map(Stream.runCollect(streamLines(command, encoding)), Chunk.toArray)
   }
 }
