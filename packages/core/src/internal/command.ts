@@ -159,7 +159,7 @@ const normalizeOptions = (
   if (PlatformCommand.isCommand(input)) {
     if (input._tag === "PipedCommand") {
       return Either.left(invalid(
-        PlatformCommand.flatten(input).flatMap((c) => [c.command, ...c.args, "|"]).slice(0, -1),
+        argvOf(input),
         "a piped Command is launched by ManagedProcess.make and run, not here (a Supervisor keeps one process)"
       ))
     }

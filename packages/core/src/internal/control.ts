@@ -89,14 +89,6 @@ export const pipeStage = (from: Process, to: Process): Effect.Effect<void> =>
     Effect.catchAllCause((cause) => quietly(Effect.logDebug("a pipe of the pipeline ended with an error", cause)))
   )
 
-/** Closes `proc`'s pipes from this side (its writes fail with EPIPE) and ends its output channels. */
+/** Closes `proc`'s pipes from this side (its writes fail with EPIPE) and ends its output. */
 const cutPipes = (proc: Process): Effect.Effect<void> =>
-  Effect.zipRight(
-    proc.spawned.closePipes,
-    Effect.sync(() => {
-      proc.stdout?.end()
-      proc.relay?.end()
-      proc.stderr?.end()
-      proc.pipeEnded()
-    })
-  )
+  Effect.zipRight(proc.spawned.closePipes, Effect.sync(() => proc.endOutput()))

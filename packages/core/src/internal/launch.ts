@@ -44,10 +44,6 @@ type Acquire<A, E, R> = Effect.Effect<
 
 const MAKE_DEFAULTS = { relayStderr: true }
 
-/** The argv of a launch, for logs: a pipeline's stages joined by "|". */
-const argvOfPlan = (plan: Settings | Pipeline): ReadonlyArray<string> =>
-  isPipeline(plan) ? plan.stages.flatMap((stage) => [...stage.spec.argv, "|"]).slice(0, -1) : plan.spec.argv
-
 /** @internal */
 export const make = <A = void, E = never, R = never>(
   input: ManagedProcess.CommandInput,
@@ -91,12 +87,22 @@ const makeOnce = <A, E, R>(
   return Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
     const proc = yield* makeProcess(settings)
-    const ready = yield* awaitReady(proc, readiness, settings.readinessTimeout)
-    const now = yield* Clock.currentTimeMillis
-    yield* Metric.update(proc.metrics.launchToReady, (now - started) / 1000)
-    return new Handle(proc, ready)
+    return new Handle(proc, yield* readySince(started, proc, readiness, settings.readinessTimeout))
   })
 }
+
+/** Waits until `proc` is ready, and records the time from `started` (the launch) in the launch-to-ready metric. */
+const readySince = <A, E, R>(
+  started: number,
+  proc: Process,
+  readiness: Readiness.Readiness<A, E, R>,
+  timeout: Duration.Duration
+): Effect.Effect<A, ProcessError | StateError | TimeoutError | E, R> =>
+  Effect.tap(awaitReady(proc, readiness, timeout), () =>
+    Effect.flatMap(
+      Clock.currentTimeMillis,
+      (now) => Metric.update(proc.metrics.launchToReady, (now - started) / 1000)
+    ))
 
 /**
  * A piped `Command` as one resource: every stage launched in the current scope (so that one release stops them
@@ -125,11 +131,9 @@ const makePipeline = <A, E, R>(
     yield* Effect.onError(launchAll, (cause) => Scope.close(scope, Exit.failCause(cause)))
     const last = stages[stages.length - 1]!
     if (readiness === undefined) return new Handle(last, undefined as A, stages)
-    const ready = yield* awaitReady(last, readiness, pipeline.stages[0]!.readinessTimeout).pipe(
+    const ready = yield* readySince(started, last, readiness, pipeline.stages[0]!.readinessTimeout).pipe(
       Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))
     )
-    const now = yield* Clock.currentTimeMillis
-    yield* Metric.update(last.metrics.launchToReady, (now - started) / 1000)
     return new Handle(last, ready, stages)
   })
 
@@ -162,7 +166,9 @@ const makeRetrying = <A, E, R>(
         Effect.tapError((error) =>
           quietly(
             Effect.logWarning(`launch attempt ${attempts} failed`, error).pipe(
-              Effect.annotateLogs({ command: describeCommand(argvOfPlan(settings), 300) })
+              Effect.annotateLogs({
+                command: describeCommand(isPipeline(settings) ? settings.argv : settings.spec.argv, 300)
+              })
             )
           )
         )

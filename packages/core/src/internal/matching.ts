@@ -90,9 +90,7 @@ export const matchEach = (
   stop: Effect.Effect<void>,
   operation: string
 ): Effect.Effect<void, StateError> => {
-  const sources = (["stdout", "stderr"] as const).filter((source) =>
-    readers.some((reader) => reader.pattern.sources.includes(source))
-  )
+  const sources = pattern_.union(readers.map((reader) => reader.pattern))
   return Effect.asVoid(exactRead(proc, sources, operation, (channels) => {
     const leaves = readers.map((reader): Leaf => ({
       matcher: reader.pattern.matcher(),

@@ -217,7 +217,12 @@ const lift = (
 const selectorOf = (sources: ReadonlyArray<Source>): OutputPattern.SourceSelector =>
   sources.length > 1 ? "both" : sources[0] ?? "stdout"
 
-const union = (patterns: ReadonlyArray<OutputPattern.OutputPattern<unknown>>): ReadonlyArray<Source> =>
+/**
+ * The pipes any of `patterns` reads, in order.
+ *
+ * @internal
+ */
+export const union = (patterns: ReadonlyArray<OutputPattern.OutputPattern<unknown>>): ReadonlyArray<Source> =>
   (["stdout", "stderr"] as const).filter((source) => patterns.some((pattern) => pattern.sources.includes(source)))
 
 /** @internal */

@@ -189,6 +189,17 @@ export class Process implements Readable, SpawnListeners, PipeControl {
     )
   }
 
+  /**
+   * The output is over, whatever the pipes still hold (the release closes them, or a pipeline cut them): both
+   * channels end, so their readers see the end; the relay takes its last line; the pipes' timer stops.
+   */
+  endOutput(): void {
+    this.stdout?.end()
+    this.relay?.end()
+    this.stderr?.end()
+    this.pipeEnded()
+  }
+
   /** A pipe ended (or the release closed them): once both have, stop the timer. */
   pipeEnded(): void {
     const timer = this.pipeTimer

@@ -15,38 +15,30 @@ const escapeUnsafe = (quoted: string): string =>
  *
  * @internal
  */
-export const quoteTail = (text: string, maxLength: number): string => {
-  const quoted = escapeUnsafe(JSON.stringify(text))
-  if (quoted.length <= maxLength) return quoted
-  // Whole code points (and their escapes) from the end, as many as fit.
-  let kept = ""
-  let length = 3 // the quotes and "…"
-  const chars = Array.from(text.slice(-maxLength))
-  for (let i = chars.length - 1; i >= 0; i--) {
-    const char = chars[i]!
-    const width = escapeUnsafe(JSON.stringify(char)).length - 2
-    if (length + width > maxLength) break
-    kept = char + kept
-    length += width
-  }
-  return escapeUnsafe(JSON.stringify(`…${kept}`))
-}
+export const quoteTail = (text: string, maxLength: number): string => quoteCut(text, maxLength, "end")
 
 /**
  * `text` quoted, at most `maxLength` characters as quoted; when cut, its start is kept, before "…".
  *
  * @internal
  */
-export const quoteHead = (text: string, maxLength: number): string => {
+export const quoteHead = (text: string, maxLength: number): string => quoteCut(text, maxLength, "start")
+
+const quoteCut = (text: string, maxLength: number, keep: "start" | "end"): string => {
   const quoted = escapeUnsafe(JSON.stringify(text))
   if (quoted.length <= maxLength) return quoted
-  let kept = ""
-  let length = 3
-  for (const char of Array.from(text.slice(0, maxLength))) {
+  // Whole code points (and their escapes) from the kept end, as many as fit.
+  const chars = Array.from(keep === "end" ? text.slice(-maxLength) : text.slice(0, maxLength))
+  if (keep === "end") chars.reverse()
+  const kept: Array<string> = []
+  let length = 3 // the quotes and "…"
+  for (const char of chars) {
     const width = escapeUnsafe(JSON.stringify(char)).length - 2
     if (length + width > maxLength) break
-    kept += char
+    kept.push(char)
     length += width
   }
-  return escapeUnsafe(JSON.stringify(`${kept}…`))
+  if (keep === "end") kept.reverse()
+  const body = kept.join("")
+  return escapeUnsafe(JSON.stringify(keep === "end" ? `…${body}` : `${body}…`))
 }

@@ -46,7 +46,7 @@ export const run = (
     const plan = decodePlan(input, options, { relayStderr: false, stdin })
     if (Either.isLeft(plan)) return Effect.fail(plan.left)
     const runOptions = { stdinInput, maxBuffer, successExitCodes, limit: limit?.right }
-    if (isPipeline(plan.right)) return runPipeline(argvOf(input), plan.right, runOptions)
+    if (isPipeline(plan.right)) return runPipeline(plan.right, runOptions)
     const settings = plan.right
     return launching(
       settings,
@@ -85,7 +85,6 @@ interface Collected {
  * last that died of SIGPIPE, its readers gone, is not a failure).
  */
 const runPipeline = (
-  argv: ReadonlyArray<string>,
   pipeline: Pipeline,
   options: RunOptions
 ): Effect.Effect<ManagedProcess.RunResult, ProcessError | TimeoutError, ProcessSpawner> =>
@@ -110,7 +109,7 @@ const runPipeline = (
           stdinStream: pipeline.stages[0]!.spec.stdinStream
         }).pipe(Effect.ensuring(Effect.forEach(pipes, Fiber.interrupt, { discard: true })))
         yield* Effect.forEach(stages, (stage) => stage.exited.await(), { discard: true })
-        return yield* succeeded(argv, stages, collected, options.successExitCodes)
+        return yield* succeeded(pipeline.argv, stages, collected, options.successExitCodes)
       })
       // The timeout bounds the whole pipeline: the last stage's output and every stage's exit.
       const limit = options.limit

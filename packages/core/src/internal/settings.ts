@@ -10,7 +10,7 @@ import * as Either from "effect/Either"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import type { ProcessError } from "../ProcessError.js"
 import type { Signal } from "../ProcessSpawner.js"
-import { decodeDuration, type LaunchDefaults, normalize, type Normalized } from "./command.js"
+import { argvOf, decodeDuration, type LaunchDefaults, normalize, type Normalized } from "./command.js"
 import { invalid } from "./errors.js"
 
 /** @internal */
@@ -128,6 +128,8 @@ export interface Settings {
  */
 export interface Pipeline {
   readonly _tag: "Pipeline"
+  /** The whole pipeline's argv, the stages separated by "|" (for results, errors and logs). */
+  readonly argv: ReadonlyArray<string>
   readonly stages: ReadonlyArray<Settings>
 }
 
@@ -148,7 +150,7 @@ export const decodePlan = (
   const stages = PlatformCommand.flatten(input).map((stage, i) =>
     decodeSettings(stage, options, i === 0 ? defaults : { ...defaults, stdin: "pipe" })
   )
-  return Either.map(Either.all(stages), (stages): Pipeline => ({ _tag: "Pipeline", stages }))
+  return Either.map(Either.all(stages), (stages): Pipeline => ({ _tag: "Pipeline", argv: argvOf(input), stages }))
 }
 
 /** @internal */

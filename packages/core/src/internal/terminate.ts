@@ -72,15 +72,10 @@ const settleExited = (
         Effect.zipRight(recordExit(proc, outcome), finish)
       )
     }
-    for (const channel of [proc.stdout, proc.stderr]) channel?.end()
-    proc.pipeEnded()
+    proc.endOutput()
     proc.metrics.exitsFor(proc.exit).unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
-    const relay = proc.relay
-    if (relay !== undefined) relay.end()
     const debug = LogLevel.greaterThanEqual(LogLevel.Debug, fiber.getFiberRef(FiberRef.currentMinimumLogLevel))
-    const closed = relay === undefined || relay.idle
-      ? proc.spawned.closePipes
-      : Effect.zipRight(proc.spawned.closePipes, relay.flush)
+    const closed = closePipes(proc)
     return Effect.zipRight(
       debug ? Effect.zipRight(closed, logDebug("terminated: AlreadyExited", () => proc.annotations)) : closed,
       finish
@@ -216,12 +211,8 @@ const endPipes = (proc: Process): Effect.Effect<void> =>
   Effect.suspend(() => {
     const pipes = [proc.stdout, proc.stderr].filter((channel) => channel !== undefined)
     const close = Effect.suspend(() => {
-      for (const channel of pipes) channel.end()
-      proc.pipeEnded()
-      proc.relay?.end()
-      return proc.relay === undefined || proc.relay.idle
-        ? proc.spawned.closePipes
-        : Effect.zipRight(proc.spawned.closePipes, proc.relay.flush)
+      proc.endOutput()
+      return closePipes(proc)
     })
     if (pipes.every((channel) => channel.ended)) return close
     proc.startPipeDeadline()
@@ -231,6 +222,12 @@ const endPipes = (proc: Process): Effect.Effect<void> =>
     })
     return Effect.zipRight(waitForEnds, close)
   })
+
+/** Closes the pipes and flushes what the stderr relay still has queued (nothing to do when it is idle). */
+const closePipes = (proc: Process): Effect.Effect<void> =>
+  proc.relay === undefined || proc.relay.idle
+    ? proc.spawned.closePipes
+    : Effect.zipRight(proc.spawned.closePipes, proc.relay.flush)
 
 /**
  * The release of the scope: terminate with the launch options, then refuse further use.
