@@ -30,6 +30,7 @@
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { globalValue } from "effect/GlobalValue"
 import * as ChildProcess from "node:child_process"
 import * as Crypto from "node:crypto"
 
@@ -291,9 +292,12 @@ export const startWatchdog = (shell: string, grace: Duration.Duration): Effect.E
  * the watchdog just exits; after an abrupt one it terminates what is left. If it cannot be started (out of file descriptors, say), launches
  * go on without it, the launch that found out logs a warning, and a later launch tries again, at most once a second.
  *
+ * It is kept with `globalValue`, so that a program that loads this package twice (its ES module and its CommonJS
+ * build, say) still has one watchdog.
+ *
  * @internal
  */
-export const processWideReaper = (() => {
+export const processWideReaper = globalValue(Symbol.for("@effect-process/node/processWideReaper"), () => {
   let watchdog: Watchdog | undefined
   /** When the last start failed; no new attempt is made for `RETRY_START_MILLIS` after it. */
   let failedAt: number | undefined
@@ -326,4 +330,4 @@ export const processWideReaper = (() => {
     /** The pid of the shared watchdog, once started. */
     watchdogPid: () => watchdog?.pid
   }
-})()
+})

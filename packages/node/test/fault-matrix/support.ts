@@ -34,7 +34,7 @@ const newestMtime = (dir: string, ext: string): number => {
  */
 export const requireBuiltPackages = (): void => {
   const missing: Array<string> = []
-  for (const file of ["core/dist/index.js", "node/dist/index.js", "node/dist/NodeReaper.js"]) {
+  for (const file of ["core/dist/esm/index.js", "node/dist/esm/index.js", "node/dist/esm/NodeReaper.js"]) {
     if (!fs.existsSync(path.join(packagesDir, file))) missing.push(`packages/${file}`)
   }
   if (missing.length > 0) {
@@ -45,7 +45,7 @@ export const requireBuiltPackages = (): void => {
   }
   for (const pkg of ["core", "node"]) {
     const src = newestMtime(path.join(packagesDir, pkg, "src"), ".ts")
-    const dist = newestMtime(path.join(packagesDir, pkg, "dist"), ".js")
+    const dist = newestMtime(path.join(packagesDir, pkg, "dist", "esm"), ".js")
     if (src > dist) {
       console.warn(`fault-matrix: packages/${pkg}/src is newer than its dist; the parent programs run the old build`)
     }
