@@ -11,7 +11,9 @@ const destination = path.join(root, ".release")
 const packed = packAll(destination)
 for (const { files, name, tarball, version } of packed) {
   const size = fs.statSync(tarball).size
-  console.log(`${name}@${version}: ${path.relative(root, tarball)}, ${files.length} files, ${(size / 1024).toFixed(1)} KiB`)
+  console.log(
+    `${name}@${version}: ${path.relative(root, tarball)}, ${files.length} files, ${(size / 1024).toFixed(1)} KiB`
+  )
   for (const [dep, range] of Object.entries(packed.find((p) => p.name === name).manifest.dependencies ?? {})) {
     console.log(`  depends on ${dep} ${range}`)
   }

@@ -363,6 +363,93 @@ export const run: (
 ) => Effect.Effect<RunResult, ProcessError | TimeoutError, ProcessSpawner> = internal.run
 
 /**
+ * A command's stdout as a string: `run` and its `stdout`. Like `@effect/platform`'s `Command.string`, but an exit
+ * that is not a success fails with `ProcessError` `NonZeroExit` or `KilledBySignal` (with the stderr tail), stdin
+ * is empty unless `input` is given, the output is always drained, and the whole process group is terminated when
+ * the effect is interrupted or times out (`timeout`).
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { ManagedProcess } from "@effect-process/core"
+ * import { NodeProcess } from "@effect-process/node"
+ *
+ * const branch = ManagedProcess.string(["git", "branch", "--show-current"]).pipe(
+ *   Effect.map((stdout) => stdout.trim()),
+ *   Effect.provide(NodeProcess.layer)
+ * )
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const string: (
+  command: CommandInput,
+  options?: RunOptions
+) => Effect.Effect<string, ProcessError | TimeoutError, ProcessSpawner> = internal.string
+
+/**
+ * A command's stdout as lines (without `\n` or `\r\n`; a final newline gives no empty last line), with the
+ * guarantees of `string`. Like `@effect/platform`'s `Command.lines`.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { ManagedProcess } from "@effect-process/core"
+ * import { NodeProcess } from "@effect-process/node"
+ *
+ * const changed = ManagedProcess.lines(["git", "diff", "--name-only"]).pipe(Effect.provide(NodeProcess.layer))
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const lines: (
+  command: CommandInput,
+  options?: RunOptions
+) => Effect.Effect<ReadonlyArray<string>, ProcessError | TimeoutError, ProcessSpawner> = internal.lines
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface StreamLinesOptions
+  extends Omit<Options, "stdin" | "relayStderr" | "readiness" | "readinessTimeout" | "retry" | "retryWhile">
+{
+  /** Bytes written to stdin, which is then closed. Without it stdin is empty. */
+  readonly input?: string | Uint8Array | undefined
+  /** Relay stderr to the logger. Default `false` (a failure carries the stderr tail). */
+  readonly relayStderr?: boolean | LogLevel.Literal | undefined
+  /** Exit codes that count as success. Default `[0]`. */
+  readonly successExitCodes?: ReadonlyArray<number> | undefined
+}
+
+/**
+ * The lines of a command's stdout as they arrive, as a `Stream`. Like `@effect/platform`'s `Command.streamLines`,
+ * but the process is launched when the stream runs and terminated (its whole group, gracefully, within the grace)
+ * when the stream ends early (`Stream.take`, an interruption, a failure downstream), and after the last line the
+ * exit is checked: one that is not a success fails the stream with `ProcessError` `NonZeroExit` or
+ * `KilledBySignal`. Output is drained whether or not the stream keeps up; bound the time with `Stream.timeout` or
+ * `Stream.interruptAfter`.
+ *
+ * @example
+ * import { Effect, Stream } from "effect"
+ * import { ManagedProcess } from "@effect-process/core"
+ * import { NodeProcess } from "@effect-process/node"
+ *
+ * // the first 10 lines with "error"; then the process is terminated
+ * const firstErrors = ManagedProcess.streamLines(["journalctl", "-f"]).pipe(
+ *   Stream.filter((line) => line.includes("error")),
+ *   Stream.take(10),
+ *   Stream.runCollect,
+ *   Effect.provide(NodeProcess.layer)
+ * )
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const streamLines: (
+  command: CommandInput,
+  options?: StreamLinesOptions
+) => Stream.Stream<string, ProcessError, ProcessSpawner> = internal.streamLines
+
+/**
  * Whether `u` is a `ManagedProcess` handle.
  *
  * @example

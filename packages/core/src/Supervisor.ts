@@ -13,6 +13,7 @@
  */
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
+import type * as LogLevel from "effect/LogLevel"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Schedule from "effect/Schedule"
@@ -78,6 +79,33 @@ export interface Options<A = void, E = never, R = never, RH = never> extends Man
   /** At most `burst` starts within `interval`, else give up. Default 5 within 10 seconds. */
   readonly startLimit?: { readonly burst: number; readonly interval: Duration.DurationInput } | undefined
   readonly healthCheck?: HealthCheck<RH> | undefined
+  /**
+   * What the supervisor logs of its own, one line per event, and at which level (a log level name; `"None"` turns
+   * one off): `restart`, each restart with its delay and why the process ended, and an end by policy (default
+   * `"Info"`); `unhealthy`, a process that failed its health checks (default `"Warning"`); `gaveUp`, giving up
+   * (default `"Error"`). `false` turns them all off. The process's relayed stderr is `relayStderr`'s.
+   */
+  readonly log?: false | LogLevels | undefined
+}
+
+/**
+ * The levels of a supervisor's own logs (see `Options.log`).
+ *
+ * @example
+ * import { Supervisor } from "@effect-process/core"
+ *
+ * // restarts at Debug, giving up at Warning, unhealthy processes not logged
+ * const worker = Supervisor.make(["node", "worker.js"], {
+ *   log: { restart: "Debug", gaveUp: "Warning", unhealthy: "None" }
+ * })
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface LogLevels {
+  readonly restart?: LogLevel.Literal | undefined
+  readonly unhealthy?: LogLevel.Literal | undefined
+  readonly gaveUp?: LogLevel.Literal | undefined
 }
 
 /**

@@ -102,6 +102,24 @@ const LOG_LEVELS: Record<string, LogLevel.LogLevel> = {
   None: LogLevel.None
 }
 
+/**
+ * A log level given by its name (`"Info"`, `"Warning"`, ...; `"None"` is off, as `undefined`). An Either: it is
+ * decoded on the launch path.
+ *
+ * @internal
+ */
+export const decodeLogLevel = (
+  command: ReadonlyArray<string>,
+  name: string,
+  input: unknown
+): Either.Either<LogLevel.LogLevel | undefined, ProcessError> => {
+  const level = typeof input === "string" && Object.hasOwn(LOG_LEVELS, input) ? LOG_LEVELS[input] : undefined
+  if (level === undefined) {
+    return Either.left(invalid(command, `${name} must be a log level name (got ${String(input)})`))
+  }
+  return Either.right(level === LogLevel.None ? undefined : level)
+}
+
 const isEmptyRecord = (record: Readonly<Record<string, unknown>>): boolean => {
   for (const _ in record) return false
   return true
@@ -244,11 +262,10 @@ const normalizeOptions = (
   let relayStderr: LogLevel.LogLevel | undefined
   if (relay === true) relayStderr = LogLevel.Info
   else if (relay !== false) {
-    relayStderr = typeof relay === "string" && Object.hasOwn(LOG_LEVELS, relay) ? LOG_LEVELS[relay] : undefined
-    if (relayStderr === undefined) {
+    if (typeof relay !== "string" || !Object.hasOwn(LOG_LEVELS, relay)) {
       return Either.left(invalid(argv, `relayStderr must be a boolean or a log level name (got ${String(relay)})`))
     }
-    if (relayStderr === LogLevel.None) relayStderr = undefined
+    relayStderr = LOG_LEVELS[relay] === LogLevel.None ? undefined : LOG_LEVELS[relay]
   }
   const unset = options.unsetEnv ?? []
   if (!Array.isArray(unset)) {

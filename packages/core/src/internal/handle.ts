@@ -48,6 +48,10 @@ export class Handle<A> implements ManagedProcess.ManagedProcess<A> {
   get process(): Process {
     return this.proc
   }
+  /** The processes of this handle: its pipeline's stages in order, or its one process. @internal */
+  get processes(): ReadonlyArray<Process> {
+    return this.stages ?? [this.proc]
+  }
   get pid(): number {
     return this.proc.pid
   }

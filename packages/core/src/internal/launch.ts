@@ -32,7 +32,7 @@ import * as matching from "./matching.js"
 import { Process } from "./process.js"
 import * as readiness_ from "./readiness.js"
 import { decodePlan, isPipeline, type Pipeline, type Settings, type TerminateSettings } from "./settings.js"
-import { nativeTracer, quietly } from "./telemetry.js"
+import { describeFailure, nativeTracer, quietly } from "./telemetry.js"
 import { release, stop } from "./terminate.js"
 
 /** What acquiring a process is: its handle, in the current scope. */
@@ -163,14 +163,9 @@ const makeRetrying = <A, E, R>(
       return yield* makeOnce(settings, options.readiness).pipe(
         Scope.extend(attemptScope),
         Effect.onError((cause) => Scope.close(attemptScope, Exit.failCause(cause))),
+        // One line per failed attempt, naming the reason (the message names the command, pid and exit).
         Effect.tapError((error) =>
-          quietly(
-            Effect.logWarning(`launch attempt ${attempts} failed`, error).pipe(
-              Effect.annotateLogs({
-                command: describeCommand(isPipeline(settings) ? settings.argv : settings.spec.argv, 300)
-              })
-            )
-          )
+          quietly(Effect.logWarning(`launch attempt ${attempts} failed: ${describeFailure(error)}`))
         )
       )
     })
@@ -205,6 +200,12 @@ const makeProcess = (settings: Settings): Effect.Effect<Process, ProcessError, P
         ? acquired
         : Effect.tap(acquired, (proc) => Effect.forkIn(feedStdin(proc, stdin), scope))
     }))
+
+/** The names of the variables set for a launch (never their values: they may be secrets), if any. */
+const launchedEnv = (set: Readonly<Record<string, string | undefined>>): { envKeys?: string } => {
+  const names = Object.keys(set).join(",")
+  return names.length === 0 ? {} : { envKeys: names.length <= 300 ? names : `${names.slice(0, 299)}…` }
+}
 
 /**
  * The launching fiber as a runtime for the stderr relay, which logs through the fiber's loggers, annotations and
@@ -259,14 +260,16 @@ const launch = (
     const tracing = fiber.currentTracer !== nativeTracer
     const spawning = Effect.flatMap(spawn(spec.request, proc), (spawned) => {
       proc.attach(spawned)
-      if (proc.relay !== undefined) proc.relay.annotations = { ...proc.annotations, stream: "stderr" }
+      if (proc.relay !== undefined) proc.relay.annotations = proc.annotations
       proc.metrics.launches.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
       const launched = debug
         ? Effect.as(
+          // The only log with the whole argv (cut to a bounded length): once per launch, at Debug.
           quietly(Effect.annotateLogs(Effect.logDebug("process launched"), {
             ...proc.annotations,
-            cwd: spec.cwd ?? "",
-            envKeys: Object.keys(spec.request.env.set).join(",") // names only: values are secrets
+            command: describeCommand(spec.argv, 300),
+            ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+            ...launchedEnv(spec.request.env.set)
           })),
           proc
         )

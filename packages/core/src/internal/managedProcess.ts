@@ -53,7 +53,10 @@ export {
 } from "./launch.js"
 export {
   /** @internal */
-  run
+  lines,
+  run,
+  streamLines,
+  string
 } from "./run.js"
 export {
   /** @internal */

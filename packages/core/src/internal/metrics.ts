@@ -41,11 +41,15 @@ export const launchToReady: Metric.Metric.Histogram<number> = Metric.fromMetricK
 /** The `program` tag: the basename of argv[0] (bounded cardinality, unlike the full command line). */
 export const program = (command: ReadonlyArray<string>): string => {
   const first = command[0] ?? ""
-  return first.slice(first.lastIndexOf("/") + 1)
+  const name = first.slice(first.lastIndexOf("/") + 1)
+  // Bounded: the name is a metric tag and a log annotation.
+  return name.length <= 64 ? name : `${name.slice(0, 63)}…`
 }
 
 /** @internal */
 export interface ProgramMetrics {
+  /** The `program` tag of these metrics. */
+  readonly program: string
   readonly launches: Metric.Metric.Counter<number>
   /** The exits counter tagged with this exit (`exit_code` or `signal`), built once per distinct exit. */
   readonly exitsFor: (exit: ExitStatus | undefined) => Metric.Metric.Counter<number>
@@ -79,6 +83,7 @@ export const forProgram = (command: ReadonlyArray<string>): ProgramMetrics => {
     if (byProgram.size >= 1024) byProgram.clear()
     const byExit = new Map<string, Metric.Metric.Counter<number>>()
     found = {
+      program: name,
       launches: withTags(launchesKey, [["program", name]]),
       exitsFor: (exit) => {
         const [key, value] = exit === undefined

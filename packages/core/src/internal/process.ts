@@ -11,7 +11,7 @@ import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Runtime from "effect/Runtime"
 import type * as ManagedProcess from "../ManagedProcess.js"
-import { describeCommand, type StateError } from "../ProcessError.js"
+import type { StateError } from "../ProcessError.js"
 import type { ExitStatus, SpawnedProcess, SpawnListeners } from "../ProcessSpawner.js"
 import type { Normalized } from "./command.js"
 import * as errors from "./errors.js"
@@ -224,9 +224,12 @@ export class Process implements Readable, SpawnListeners, PipeControl {
 
   private cachedAnnotations: Record<string, unknown> | undefined = undefined
 
-  /** What every log about this process is annotated with. */
+  /**
+   * What every log about this process is annotated with: the program's name and the pid, short enough for every
+   * line (the whole argv is logged once, at Debug, when the process is launched).
+   */
   get annotations(): Record<string, unknown> {
-    return this.cachedAnnotations ??= { pid: this.spawned.pid, command: describeCommand(this.spec.argv, 300) }
+    return this.cachedAnnotations ??= { program: this.metrics.program, pid: this.spawned.pid }
   }
 
   tails(): { stdoutTail: string | undefined; stderrTail: string | undefined } {

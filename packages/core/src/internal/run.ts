@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import { identity } from "effect/Function"
-import type * as Stream from "effect/Stream"
+import * as Stream from "effect/Stream"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import { describeCommand, type ProcessError, type TimeoutError } from "../ProcessError.js"
 import type { ExitStatus, ProcessSpawner } from "../ProcessSpawner.js"
@@ -17,7 +17,8 @@ import { argvOf, decodeDuration, hasOwnStdin } from "./command.js"
 import { closeStdin, feedStdin, pipeStage, writeStdin } from "./control.js"
 import * as errors from "./errors.js"
 import { processError } from "./errors.js"
-import { launching } from "./launch.js"
+import type { Handle } from "./handle.js"
+import { launching, makeWith } from "./launch.js"
 import type { Process } from "./process.js"
 import { decodePlan, isPipeline, type Pipeline } from "./settings.js"
 import { release } from "./terminate.js"
@@ -158,6 +159,30 @@ const runToCompletion = (
       })))
   })
 
+/**
+ * The error of the first process, in order, whose exit is not a success (pipefail), or `undefined`. A stage that
+ * died of SIGPIPE because the stages after it stopped reading (`yes | head -n 1`) did what it was asked; bash's
+ * pipefail would count it (141), but a pipeline whose last stage got what it wanted succeeded.
+ */
+const exitFailure = (
+  command: ReadonlyArray<string>,
+  processes: ReadonlyArray<Process>,
+  successExitCodes: ReadonlyArray<number>
+): ProcessError | undefined => {
+  for (const [i, proc] of processes.entries()) {
+    const exit = proc.exit!
+    if (i < processes.length - 1 && exit.signal === "SIGPIPE") continue
+    if (exit.exitCode === undefined || !successExitCodes.includes(exit.exitCode)) {
+      return processError(proc, exit.exitCode === undefined ? "KilledBySignal" : "NonZeroExit", {
+        detail: processes.length === 1
+          ? undefined
+          : `stage ${i + 1} of ${processes.length} of ${describeCommand(command, 200)}`
+      })
+    }
+  }
+  return undefined
+}
+
 /** The result, unless a process's exit is not a success: then the first such process's error (pipefail). */
 const succeeded = (
   command: ReadonlyArray<string>,
@@ -165,21 +190,8 @@ const succeeded = (
   collected: Collected,
   successExitCodes: ReadonlyArray<number>
 ): Effect.Effect<ManagedProcess.RunResult, ProcessError> => {
-  for (const [i, proc] of processes.entries()) {
-    const exit = proc.exit!
-    // A stage that died of SIGPIPE because the stages after it stopped reading (`yes | head -n 1`) did what it was
-    // asked; bash's pipefail would count it (141), but a pipeline whose last stage got what it wanted succeeded.
-    if (i < processes.length - 1 && exit.signal === "SIGPIPE") continue
-    if (exit.exitCode === undefined || !successExitCodes.includes(exit.exitCode)) {
-      return Effect.fail(
-        processError(proc, exit.exitCode === undefined ? "KilledBySignal" : "NonZeroExit", {
-          detail: processes.length === 1
-            ? undefined
-            : `stage ${i + 1} of ${processes.length} of ${describeCommand(command, 200)}`
-        })
-      )
-    }
-  }
+  const failure = exitFailure(command, processes, successExitCodes)
+  if (failure !== undefined) return Effect.fail(failure)
   const last = processes[processes.length - 1]!
   return Effect.succeed({
     command,
@@ -190,3 +202,73 @@ const succeeded = (
     duration: collected.duration
   })
 }
+
+/**
+ * `run`'s stdout, as `Command.string` gives it, but failing on an exit that is not a success.
+ *
+ * @internal
+ */
+export const string = (
+  input: ManagedProcess.CommandInput,
+  options?: ManagedProcess.RunOptions
+): Effect.Effect<string, ProcessError | TimeoutError, ProcessSpawner> =>
+  Effect.map(run(input, options), (result) => result.stdout)
+
+/**
+ * `run`'s stdout split into lines (without `\n` or `\r\n`; no empty last line for a final newline), as
+ * `Command.lines` gives them, but failing on an exit that is not a success.
+ *
+ * @internal
+ */
+export const lines = (
+  input: ManagedProcess.CommandInput,
+  options?: ManagedProcess.RunOptions
+): Effect.Effect<ReadonlyArray<string>, ProcessError | TimeoutError, ProcessSpawner> =>
+  Effect.map(run(input, options), (result) => splitLines(result.stdout))
+
+const splitLines = (text: string): ReadonlyArray<string> => {
+  if (text.length === 0) return []
+  const parts = text.split("\n")
+  if (parts[parts.length - 1] === "") parts.pop()
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!
+    if (part.endsWith("\r")) parts[i] = part.slice(0, -1)
+  }
+  return parts
+}
+
+/**
+ * The lines of stdout as they arrive, then the exit checked: a stream that launches the process when it is run,
+ * fails with `NonZeroExit` or `KilledBySignal` after the last line when the exit is not a success, and terminates
+ * the process (its whole group) when it ends early (`Stream.take`, an interruption, a failure downstream).
+ *
+ * @internal
+ */
+export const streamLines = (
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.StreamLinesOptions = {}
+): Stream.Stream<string, ProcessError, ProcessSpawner> =>
+  Stream.unwrapScoped(Effect.gen(function*() {
+    const { input: stdinInput, successExitCodes = [0], ...rest } = options
+    const stdin = stdinInput !== undefined ? "pipe" as const : hasOwnStdin(input) ? undefined : "ignore" as const
+    const plan = decodePlan(input, rest, { relayStderr: false, stdin })
+    if (Either.isLeft(plan)) return yield* Effect.fail(plan.left)
+    const command = isPipeline(plan.right) ? plan.right.argv : plan.right.spec.argv
+    // `makeWith` builds a `Handle`; its processes are needed for the exit check (every stage of a pipeline).
+    const handle = (yield* makeWith(plan.right, {})) as Handle<void>
+    const processes = handle.processes
+    if (stdinInput !== undefined) {
+      const first = processes[0]!
+      // A child that exits without reading its input: its exit code says what happened.
+      yield* Effect.forkScoped(Effect.ignore(Effect.zipRight(writeStdin(first, stdinInput), closeStdin(first))))
+    }
+    const checked = Effect.flatMap(handle.awaitExit, () => {
+      const failure = exitFailure(command, processes, successExitCodes)
+      return failure === undefined ? Effect.void : Effect.fail(failure)
+    })
+    return Stream.concat(handle.lines, Stream.drain(Stream.fromEffect(checked)))
+  })).pipe(
+    // Without readiness no TimeoutError, and the stream owns the only reader of stdout for as long as the process
+    // runs, so no StateError: either would be a bug of this library.
+    Stream.catchAll((error) => error._tag === "ProcessError" ? Stream.fail(error) : Stream.die(error))
+  )

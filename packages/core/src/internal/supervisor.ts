@@ -3,6 +3,7 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import type * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
@@ -16,12 +17,13 @@ import type * as ManagedProcess from "../ManagedProcess.js"
 import { describeCommand, type ProcessError } from "../ProcessError.js"
 import type { ProcessSpawner } from "../ProcessSpawner.js"
 import type * as Supervisor from "../Supervisor.js"
-import { decodeDuration as decode } from "./command.js"
+import { decodeDuration as decode, decodeLogLevel } from "./command.js"
 import { gaveUp } from "./errors.js"
 import * as managedProcess from "./managedProcess.js"
 import * as metrics from "./metrics.js"
 import { isReadiness } from "./readiness.js"
 import { decodeSettings } from "./settings.js"
+import { describeFailure, quietly } from "./telemetry.js"
 
 /** @internal */
 export const TypeId: Supervisor.TypeId = Symbol.for("@effect-process/core/Supervisor") as Supervisor.TypeId
@@ -34,14 +36,56 @@ export const defaultBackoff: Schedule.Schedule<unknown> = Schedule.exponential("
 
 /** How one run of the process ended. */
 type RunEnd =
-  | { readonly _tag: "Exited"; readonly exitCode: number | undefined; readonly signal: string | undefined }
+  | {
+    readonly _tag: "Exited"
+    readonly pid: number
+    readonly exitCode: number | undefined
+    readonly signal: string | undefined
+  }
   | {
     readonly _tag: "Unhealthy"
+    readonly pid: number
     readonly failures: number
     readonly exitCode?: number | undefined
     readonly signal?: string | undefined
   }
   | { readonly _tag: "LaunchFailed"; readonly error: unknown }
+
+/** How a run ended, for a log line: `node (pid 12) exited with code 1 after 1.5s`. */
+const describeEnd = (program: string, end: RunEnd, uptime: Duration.Duration): string => {
+  if (end._tag === "LaunchFailed") return `${program} could not start: ${describeFailure(end.error)}`
+  const how = end.signal !== undefined
+    ? `was killed by ${end.signal}`
+    : end.exitCode !== undefined
+    ? `exited with code ${end.exitCode}`
+    : "exited"
+  const unhealthy = end._tag === "Unhealthy" ? `was unhealthy (${end.failures} failed health checks) and ` : ""
+  return `${program} (pid ${end.pid}) ${unhealthy}${how} after ${Duration.format(roundToMillis(uptime))}`
+}
+
+const roundToMillis = (duration: Duration.Duration): Duration.Duration =>
+  Duration.millis(Math.round(Duration.toMillis(duration)))
+
+/** The levels of the supervisor's own logs, decoded once; `undefined` is off. */
+interface LogLevels {
+  readonly restart: LogLevel.LogLevel | undefined
+  readonly unhealthy: LogLevel.LogLevel | undefined
+  readonly gaveUp: LogLevel.LogLevel | undefined
+}
+
+const decodeLogLevels = (argv: ReadonlyArray<string>, log: Supervisor.Options["log"]) =>
+  Effect.gen(function*() {
+    if (log === false) return { restart: undefined, unhealthy: undefined, gaveUp: undefined }
+    return {
+      restart: yield* decodeLogLevel(argv, "log.restart", log?.restart ?? "Info"),
+      unhealthy: yield* decodeLogLevel(argv, "log.unhealthy", log?.unhealthy ?? "Warning"),
+      gaveUp: yield* decodeLogLevel(argv, "log.gaveUp", log?.gaveUp ?? "Error")
+    }
+  })
+
+/** A supervisor's log line: never a failure of the supervision, whatever the logger does. */
+const logAt = (level: LogLevel.LogLevel | undefined, message: string): Effect.Effect<void> =>
+  level === undefined ? Effect.void : quietly(Effect.logWithLevel(level, message))
 
 const Proto = {
   [TypeId]: TypeId,
@@ -70,6 +114,7 @@ export const make = <A, E, R, RH>(
     const healthInterval = yield* decode(argv, "healthCheck.interval", health?.interval, "10 seconds")
     const healthTimeout = yield* decode(argv, "healthCheck.timeout", health?.timeout, "5 seconds")
     const threshold = health?.failureThreshold ?? 3
+    const logLevels: LogLevels = yield* decodeLogLevels(argv, options.log)
 
     const events = yield* PubSub.sliding<Supervisor.Event>({ capacity: 1024, replay: 64 })
     const done = yield* Deferred.make<Supervisor.Event, ProcessError>()
@@ -80,9 +125,10 @@ export const make = <A, E, R, RH>(
     const publish = (event: Supervisor.Event) => PubSub.publish(events, event)
 
     /** Fails `done` and the loop with a typed error once supervision gives up. */
-    const giveUp = (reason: string, lastError?: unknown) =>
+    const giveUp = (reason: string, last: string, lastError?: unknown) =>
       Effect.gen(function*() {
         const event: Supervisor.Event = { _tag: "GaveUp", reason }
+        yield* logAt(logLevels.gaveUp, `giving up on ${program}: ${reason} (after ${restarts} restarts); ${last}`)
         yield* publish(event)
         const error = gaveUp(argv, `${reason} (after ${restarts} restarts)`, lastError)
         yield* Deferred.fail(done, error)
@@ -116,10 +162,14 @@ export const make = <A, E, R, RH>(
         if (life !== undefined) life.proc = proc
         yield* publish({ _tag: "Ready", pid: proc.pid })
         const end = yield* Effect.raceFirst(
-          Effect.map(proc.awaitExit, (exit): RunEnd => ({ _tag: "Exited", ...exit })),
-          Effect.map(unhealthy(proc), (failures): RunEnd => ({ _tag: "Unhealthy", failures }))
+          Effect.map(proc.awaitExit, (exit): RunEnd => ({ _tag: "Exited", pid: proc.pid, ...exit })),
+          Effect.map(unhealthy(proc), (failures): RunEnd => ({ _tag: "Unhealthy", pid: proc.pid, failures }))
         )
         if (end._tag === "Unhealthy") {
+          yield* logAt(
+            logLevels.unhealthy,
+            `${program} (pid ${proc.pid}) failed ${end.failures} health checks in a row: terminating it`
+          )
           yield* publish({ _tag: "Unhealthy", pid: proc.pid, failures: end.failures })
           yield* Effect.ignore(proc.terminate())
           return { ...end, ...(yield* proc.awaitExit) }
@@ -148,6 +198,7 @@ export const make = <A, E, R, RH>(
         const failed = end._tag !== "Exited" || end.exitCode === undefined ||
           !successExitCodes.includes(end.exitCode)
         if (policy === "never" || (policy === "on-failure" && !failed)) {
+          yield* logAt(logLevels.restart, `${describeEnd(program, end, uptime)}; not restarted (restart: "${policy}")`)
           const stopped: Supervisor.Event = { _tag: "Stopped", reason: failed ? "failed" : "completed" }
           yield* publish(stopped)
           yield* Deferred.succeed(done, stopped)
@@ -157,7 +208,11 @@ export const make = <A, E, R, RH>(
         const now = yield* Clock.currentTimeMillis
         const [nextState, , decision] = yield* backoff.step(now, end, backoffState)
         if (ScheduleDecision.isDone(decision)) {
-          return yield* giveUp("the backoff schedule is exhausted", end._tag === "LaunchFailed" ? end.error : end)
+          return yield* giveUp(
+            "the backoff schedule is exhausted",
+            `the last run: ${describeEnd(program, end, uptime)}`,
+            end._tag === "LaunchFailed" ? end.error : end
+          )
         }
         backoffState = nextState
         const delay = Duration.millis(Math.max(0, Intervals.start(decision.intervals) - now))
@@ -165,15 +220,21 @@ export const make = <A, E, R, RH>(
         const nextStart = now + Duration.toMillis(delay)
         while (starts.length > 0 && starts[0]! <= nextStart - Duration.toMillis(limitInterval)) starts.shift()
         if (starts.length >= burst) {
-          return yield* giveUp(`start limit hit: ${burst} starts within ${Duration.format(limitInterval)}`)
+          return yield* giveUp(
+            `start limit hit: ${burst} starts within ${Duration.format(limitInterval)}`,
+            `the last run: ${describeEnd(program, end, uptime)}`
+          )
         }
         restarts++
+        yield* logAt(
+          logLevels.restart,
+          `${describeEnd(program, end, uptime)}; restart ${restarts} in ${Duration.format(roundToMillis(delay))}`
+        )
         yield* Metric.increment(Metric.tagged(metrics.restarts, "program", program))
         yield* publish({ _tag: "Restarting", delay, restarts })
         yield* Effect.sleep(delay)
       }
     }).pipe(
-      Effect.annotateLogs({ supervisor: describeCommand(argv) }),
       Effect.withSpan("Supervisor", { attributes: { command: describeCommand(argv) } })
     )
 

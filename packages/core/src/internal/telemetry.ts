@@ -30,6 +30,27 @@ export const logDebug = (message: string, annotations: () => Record<string, unkn
 export const quietly = (log: Effect.Effect<void>): Effect.Effect<void> => Effect.catchAllCause(log, () => Effect.void)
 
 /**
+ * One line about `error` for a log: its message (this library's errors have short ones; a user's error is cut to
+ * 500 characters), never the pretty-printed object with its cause.
+ *
+ * @internal
+ */
+export const describeFailure = (error: unknown): string => {
+  let text: string
+  try {
+    text = typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string"
+      ? (error as { message: string }).message
+      : String(error)
+  } catch {
+    text = "an error that cannot be shown"
+  }
+  text = text.replace(/\s*\n\s*/g, " ")
+  if (text.length <= 500) return text
+  const code = text.charCodeAt(498)
+  return `${text.slice(0, code >= 0xd800 && code <= 0xdbff ? 498 : 499)}…`
+}
+
+/**
  * The tracer of a runtime that was given none: it records spans nowhere.
  *
  * @internal
