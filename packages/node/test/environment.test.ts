@@ -57,6 +57,24 @@ describe("environment", () => {
       })
     ))
 
+  // Found by running the README's examples: the inherited environment was an object built once with process.env
+  // as its prototype, whose keys V8 caches for for...in, so a variable set after the first launch never arrived.
+  it.live("without options the child gets process.env as it is at each launch: variables set or deleted later", () =>
+    noSurvivors((t) =>
+      Effect.gen(function*() {
+        expect((yield* childEnv(t, {})).EP_TEST_LATE).toBeUndefined()
+        process.env.EP_TEST_LATE = "set after the first launch"
+        try {
+          expect((yield* childEnv(t, {})).EP_TEST_LATE).toBe("set after the first launch")
+          process.env.EP_TEST_LATE = "changed"
+          expect((yield* childEnv(t, {})).EP_TEST_LATE).toBe("changed")
+        } finally {
+          delete process.env.EP_TEST_LATE
+        }
+        expect(Object.keys(yield* childEnv(t, {}))).not.toContain("EP_TEST_LATE")
+      })
+    ))
+
   it.live("unsetEnv drops inherited variables by name and by prefix", () =>
     noSurvivors((t) =>
       Effect.gen(function*() {
