@@ -50,9 +50,15 @@ export const checkTarball = (tarball) => {
   if (manifest.devDependencies && JSON.stringify(manifest.devDependencies).includes("workspace:")) {
     throw new Error(`${path.basename(tarball)}: a devDependency is still a workspace: range`)
   }
-  for (const field of ["engines", "exports", "main", "module", "types", "license"]) {
+  for (const field of ["engines", "exports", "main", "module", "types", "typesVersions", "license"]) {
     if (manifest[field] === undefined) throw new Error(`${path.basename(tarball)}: no "${field}"`)
   }
+  // Every public module is reachable by TypeScript's node10 resolution too, which ignores `exports`.
+  const modules = files.filter((file) => /^src\/[^/]+\.ts$/.test(file) && file !== "src/index.ts")
+    .map((file) => file.slice(4, -3))
+  const listed = Object.keys(manifest.typesVersions["*"] ?? {})
+  const unlisted = modules.filter((name) => !listed.includes(name))
+  if (unlisted.length > 0) throw new Error(`${path.basename(tarball)}: typesVersions lacks ${unlisted.join(", ")}`)
   return { manifest, files }
 }
 

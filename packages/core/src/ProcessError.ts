@@ -14,7 +14,11 @@
  */
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
-import { quoteTail } from "./internal/quote.js"
+import { escapeUnsafe, quoteTail } from "./internal/quote.js"
+
+const ProcessErrorTypeId: unique symbol = Symbol.for("@effect-process/core/ProcessError")
+const StateErrorTypeId: unique symbol = Symbol.for("@effect-process/core/StateError")
+const TimeoutErrorTypeId: unique symbol = Symbol.for("@effect-process/core/TimeoutError")
 
 /**
  * @since 0.1.0
@@ -82,6 +86,25 @@ export class ProcessError extends Data.TaggedError("ProcessError")<{
   readonly cause?: unknown
 }> {
   /**
+   * `instanceof` by a marker, not by prototype: a program that loads this package twice (its ES module and its
+   * CommonJS build, or two versions) still recognizes the errors of either copy.
+   *
+   * @since 0.2.0
+   */
+  static override [Symbol.hasInstance](u: unknown): boolean {
+    try {
+      return typeof u === "object" && u !== null && (u as Record<symbol, unknown>)[ProcessErrorTypeId] === true
+    } catch {
+      return false // a Proxy whose trap throws is not one of these errors
+    }
+  }
+
+  /** @internal */
+  get [ProcessErrorTypeId](): true {
+    return true
+  }
+
+  /**
    * @since 0.1.0
    */
   override get message(): string {
@@ -137,6 +160,25 @@ export class StateError extends Data.TaggedError("StateError")<{
   readonly operation: string
 }> {
   /**
+   * `instanceof` by a marker, not by prototype: a program that loads this package twice (its ES module and its
+   * CommonJS build, or two versions) still recognizes the errors of either copy.
+   *
+   * @since 0.2.0
+   */
+  static override [Symbol.hasInstance](u: unknown): boolean {
+    try {
+      return typeof u === "object" && u !== null && (u as Record<symbol, unknown>)[StateErrorTypeId] === true
+    } catch {
+      return false // a Proxy whose trap throws is not one of these errors
+    }
+  }
+
+  /** @internal */
+  get [StateErrorTypeId](): true {
+    return true
+  }
+
+  /**
    * @since 0.1.0
    */
   override get message(): string {
@@ -183,6 +225,25 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
   readonly attempts?: number | undefined
 }> {
   /**
+   * `instanceof` by a marker, not by prototype: a program that loads this package twice (its ES module and its
+   * CommonJS build, or two versions) still recognizes the errors of either copy.
+   *
+   * @since 0.2.0
+   */
+  static override [Symbol.hasInstance](u: unknown): boolean {
+    try {
+      return typeof u === "object" && u !== null && (u as Record<symbol, unknown>)[TimeoutErrorTypeId] === true
+    } catch {
+      return false // a Proxy whose trap throws is not one of these errors
+    }
+  }
+
+  /** @internal */
+  get [TimeoutErrorTypeId](): true {
+    return true
+  }
+
+  /**
    * The timeout in milliseconds.
    *
    * @since 0.1.0
@@ -226,7 +287,7 @@ export const describeCommand = (command: ReadonlyArray<string>, maxLength = Infi
   for (const arg of command) {
     // Quoting a 3 MB argument only to cut it would cost its size again: look at a bounded prefix of each.
     const shown = arg.length > maxLength ? arg.slice(0, maxLength) : arg
-    const quoted = /^[\w@%+=:,./-]+$/.test(shown) ? shown : JSON.stringify(shown)
+    const quoted = /^[\w@%+=:,./-]+$/.test(shown) ? shown : escapeUnsafe(JSON.stringify(shown))
     out = out.length === 0 ? quoted : `${out} ${quoted}`
     if (out.length > maxLength) break
   }

@@ -1,8 +1,12 @@
-import { ManagedProcess, ProcessError } from "@effect-process/core"
+import { ManagedProcess, ProcessError, ProcessSpawner } from "@effect-process/core"
+import type * as CoreModule from "@effect-process/core"
+import { NodeProcess } from "@effect-process/node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Exit, Layer, Schedule } from "effect"
 import * as fs from "node:fs"
+import { createRequire } from "node:module"
 import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 import { assertProcessError } from "./assertions.js"
 import { noSurvivors } from "./harness.js"
 import { fixture, readFileIfExists, tempDir } from "./utils.js"
@@ -210,4 +214,36 @@ describe("invalid commands", () => {
         expect(readFileIfExists(trace)).toBe("ran\n")
       })
     ))
+})
+
+// Found by an adversarial probe: a program that loads the ES module of one package and the CommonJS build of the
+// other saw `instanceof ProcessError` false for the other copy's errors, and `retry` did not retry them.
+describe("errors of the CommonJS build", () => {
+  it.live("are instances of the ES module's classes, and retry recognises them as transient", () =>
+    Effect.gen(function*() {
+      const cjsPath = fileURLToPath(new URL("../../core/dist/cjs/index.js", import.meta.url))
+      if (!fs.existsSync(cjsPath)) throw new Error(`${cjsPath} is missing: run \`pnpm build\` first`)
+      const cjs = createRequire(import.meta.url)(cjsPath) as typeof CoreModule
+      expect(cjs.ProcessError).not.toBe(ProcessError) // two copies
+      const fromCjs = yield* Effect.flip(cjs.ManagedProcess.run([]))
+      expect(fromCjs instanceof ProcessError).toBe(true)
+      expect(new ProcessError({ reason: "SpawnFailed", command: ["x"] }) instanceof cjs.ProcessError).toBe(true)
+      // a transient SpawnFailed made by the other copy (as a spawner of that copy would) is retried by this one
+      let spawns = 0
+      const layer = Layer.succeed(ProcessSpawner.ProcessSpawner, {
+        ...NodeProcess.spawnerWithoutReaper,
+        spawn: (request, listeners) => {
+          spawns++
+          return spawns === 1
+            ? Effect.fail(new cjs.ProcessError({ reason: "SpawnFailed", command: request.command, errno: "ETXTBSY" }))
+            : NodeProcess.spawnerWithoutReaper.spawn(request, listeners)
+        }
+      })
+      const result = yield* Effect.scoped(ManagedProcess.make(["true"], { retry: Schedule.recurs(2) })).pipe(
+        Effect.provide(layer),
+        Effect.exit
+      )
+      expect(Exit.isSuccess(result)).toBe(true)
+      expect(spawns).toBe(2)
+    }).pipe(Effect.provide(NodeProcess.layerWithoutReaper)))
 })

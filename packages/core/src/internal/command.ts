@@ -67,17 +67,33 @@ const isPlainRecord = (value: unknown): value is Record<string, string | undefin
   return proto === Object.prototype || proto === null
 }
 
-/** What a wrong value is, for a message: its type, never its content (it may be a secret). */
-const typeName = (value: unknown): string =>
-  value === null
-    ? "null"
-    : Array.isArray(value)
-    ? "an array"
-    : typeof value === "string"
-    ? "a string"
-    : typeof value === "object" && !isPlainRecord(value)
-    ? `a ${Object.getPrototypeOf(value)?.constructor?.name ?? "object"}`
-    : typeof value
+/**
+ * What a wrong value is, for a message: its type, never its content (it may be a secret). Never throws, whatever a
+ * JavaScript caller passed (a Proxy whose traps throw, an object without a prototype).
+ */
+const typeName = (value: unknown): string => {
+  try {
+    return value === null
+      ? "null"
+      : Array.isArray(value)
+      ? "an array"
+      : typeof value === "string"
+      ? "a string"
+      : typeof value === "object" && !isPlainRecord(value)
+      ? `a ${String(Object.getPrototypeOf(value)?.constructor?.name ?? "object").slice(0, 50)}`
+      : typeof value
+  } catch {
+    return "an unreadable value"
+  }
+}
+
+/** A wrong value of an option that is not a secret (a duration, a log level), shown short; never throws. */
+const shown = (value: unknown): string =>
+  typeof value === "string"
+    ? JSON.stringify(value.slice(0, 50))
+    : typeof value === "number" || typeof value === "bigint" || typeof value === "boolean"
+    ? String(value)
+    : typeName(value)
 
 const stdioOf = (
   command: ReadonlyArray<string>,
@@ -115,7 +131,7 @@ export const decodeLogLevel = (
 ): Either.Either<LogLevel.LogLevel | undefined, ProcessError> => {
   const level = typeof input === "string" && Object.hasOwn(LOG_LEVELS, input) ? LOG_LEVELS[input] : undefined
   if (level === undefined) {
-    return Either.left(invalid(command, `${name} must be a log level name (got ${String(input)})`))
+    return Either.left(invalid(command, `${name} must be a log level name, e.g. "Info" (got ${shown(input)})`))
   }
   return Either.right(level === LogLevel.None ? undefined : level)
 }
@@ -212,14 +228,18 @@ const normalizeOptions = (
   } else {
     argv = input
   }
-  if (!Array.isArray(argv) || argv.length === 0) return Either.left(invalid([], "the command is empty"))
-  if (typeof argv[0] !== "string" || argv[0].length === 0) {
-    return Either.left(invalid(argv, "the program name is empty"))
+  if (!Array.isArray(argv)) {
+    return Either.left(invalid([], `the command must be an argv array of strings (got ${typeName(argv)})`))
   }
-  for (const arg of argv) {
-    if (typeof arg !== "string") return Either.left(invalid(argv.map(String), "every argument must be a string"))
+  if (argv.length === 0) return Either.left(invalid([], "the command is empty"))
+  for (const [i, arg] of argv.entries()) {
+    if (typeof arg !== "string") {
+      const strings = argv.map((arg) => (typeof arg === "string" ? arg : `<${typeName(arg)}>`))
+      return Either.left(invalid(strings, `argv[${i}] must be a string (got ${typeName(arg)})`))
+    }
     if (hasNul(arg)) return Either.left(invalid(argv, "an argument contains a NUL byte"))
   }
+  if (argv[0].length === 0) return Either.left(invalid(argv, "the program name is empty"))
   if (cwd !== undefined && (typeof cwd !== "string" || cwd.length === 0 || hasNul(cwd))) {
     return Either.left(invalid(argv, "cwd is empty or contains a NUL byte"))
   }
@@ -329,13 +349,16 @@ export const decodeDuration = (
   // An Either is an Effect: validation on the launch path costs no fiber step.
   const value = input ?? fallback
   if (Duration.isDuration(value)) return Either.right(value)
-  const negative = (typeof value === "number" && !(value >= 0)) ||
-    (typeof value === "bigint" && value < BigInt(0)) ||
-    (typeof value === "string" && value.trimStart().startsWith("-")) ||
-    (Array.isArray(value) && value.some((part) => !(part >= 0)))
-  if (negative) return Either.left(invalid(command, `${name} must not be negative or NaN (got ${String(value)})`))
-  return Either.fromOption(
-    Duration.decodeUnknown(value),
-    () => invalid(command, `${name} is not a duration (got ${String(value)})`)
-  )
+  const notADuration = () => invalid(command, `${name} is not a duration (got ${shown(value)})`)
+  try {
+    const negative = (typeof value === "number" && !(value >= 0)) ||
+      (typeof value === "bigint" && value < BigInt(0)) ||
+      (typeof value === "string" && value.trimStart().startsWith("-")) ||
+      (Array.isArray(value) && value.some((part) => !(part >= 0)))
+    if (negative) return Either.left(invalid(command, `${name} must not be negative or NaN (got ${shown(value)})`))
+    return Either.fromOption(Duration.decodeUnknown(value), notADuration)
+  } catch {
+    // A value a JavaScript caller built to throw (a Proxy, an object without a prototype): typed, not a defect.
+    return Either.left(notADuration())
+  }
 }

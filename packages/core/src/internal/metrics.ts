@@ -38,12 +38,18 @@ export const restarts: Metric.Metric.Counter<number> = Metric.fromMetricKey(rest
 /** @internal */
 export const launchToReady: Metric.Metric.Histogram<number> = Metric.fromMetricKey(launchToReadyKey)
 
+const UNSAFE_IN_NAME = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g
+
+const escapeChar = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`
+
 /** The `program` tag: the basename of argv[0] (bounded cardinality, unlike the full command line). */
 export const program = (command: ReadonlyArray<string>): string => {
-  const first = command[0] ?? ""
-  const name = first.slice(first.lastIndexOf("/") + 1)
-  // Bounded: the name is a metric tag and a log annotation.
-  return name.length <= 64 ? name : `${name.slice(0, 63)}…`
+  const first = (command[0] ?? "").replace(/\/+$/, "")
+  const base = first.slice(first.lastIndexOf("/") + 1)
+  // One line, bounded: the name is a metric tag, a log annotation and part of log messages. Control, line
+  // separator and bidirectional characters are escaped; an empty name (argv[0] "/") is shown as "/".
+  const name = (base.length > 64 ? `${base.slice(0, 63)}…` : base).replace(UNSAFE_IN_NAME, escapeChar)
+  return name.length === 0 ? "/" : name
 }
 
 /** @internal */

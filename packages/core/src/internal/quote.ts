@@ -7,7 +7,12 @@
 /** Characters JSON does not escape that can still garble or disguise a message in a terminal. */
 const UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g
 
-const escapeUnsafe = (quoted: string): string =>
+/**
+ * `quoted` (JSON-quoted already) with the characters JSON leaves as they are escaped.
+ *
+ * @internal
+ */
+export const escapeUnsafe = (quoted: string): string =>
   quoted.replace(UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`)
 
 /**

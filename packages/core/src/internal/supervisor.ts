@@ -1,8 +1,10 @@
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import type * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
@@ -18,7 +20,7 @@ import { describeCommand, type ProcessError } from "../ProcessError.js"
 import type { ProcessSpawner } from "../ProcessSpawner.js"
 import type * as Supervisor from "../Supervisor.js"
 import { decodeDuration as decode, decodeLogLevel } from "./command.js"
-import { gaveUp } from "./errors.js"
+import { gaveUp, invalid } from "./errors.js"
 import * as managedProcess from "./managedProcess.js"
 import * as metrics from "./metrics.js"
 import { isReadiness } from "./readiness.js"
@@ -76,6 +78,9 @@ interface LogLevels {
 const decodeLogLevels = (argv: ReadonlyArray<string>, log: Supervisor.Options["log"]) =>
   Effect.gen(function*() {
     if (log === false) return { restart: undefined, unhealthy: undefined, gaveUp: undefined }
+    if (log !== undefined && (typeof log !== "object" || log === null || Array.isArray(log))) {
+      return yield* Effect.fail(invalid(argv, `log must be false or an object of log level names (got ${typeof log})`))
+    }
     return {
       restart: yield* decodeLogLevel(argv, "log.restart", log?.restart ?? "Info"),
       unhealthy: yield* decodeLogLevel(argv, "log.unhealthy", log?.unhealthy ?? "Warning"),
@@ -144,9 +149,15 @@ export const make = <A, E, R, RH>(
           yield* Effect.sleep(healthInterval)
           // Disconnected: a probe that ignores interruption cannot hold up the timeout or the supervisor's close (it
           // finishes on its own, in the background).
-          const ok = yield* probe.pipe(Effect.disconnect, Effect.timeout(healthTimeout), Effect.isSuccess)
+          // A probe that dies counts as a failed check, like one that fails: the process is what is supervised.
+          const exit = yield* probe.pipe(Effect.disconnect, Effect.timeout(healthTimeout), Effect.exit)
+          const ok = Exit.isSuccess(exit)
           failures = ok ? 0 : failures + 1
-          if (!ok) yield* Effect.logDebug(`health check failed (${failures}/${threshold})`)
+          if (!ok) {
+            yield* quietly(Effect.logDebug(
+              `health check failed (${failures}/${threshold}): ${describeFailure(Cause.squash(exit.cause))}`
+            ))
+          }
         }
         return failures
       })
@@ -258,7 +269,22 @@ export const make = <A, E, R, RH>(
       yield* Deferred.succeed(done, stopped)
     })
 
-    yield* Effect.forkScoped(Effect.onInterrupt(loop, () => closed))
+    /**
+     * A defect (a readiness check that died, a bug): supervision cannot go on, and must not hang `await` and the
+     * events. It gives up, with the defect as the cause of `await`'s failure.
+     */
+    const died = (cause: Cause.Cause<never>) =>
+      Effect.gen(function*() {
+        const reason = `a defect: ${describeFailure(Cause.squash(cause))}`
+        yield* logAt(logLevels.gaveUp, `giving up on ${program}: ${reason}`)
+        yield* publish({ _tag: "GaveUp", reason })
+        yield* Deferred.failCause(done, cause)
+      })
+
+    yield* Effect.forkScoped(Effect.onInterrupt(
+      Effect.catchAllCause(loop, (cause) => Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : died(cause)),
+      () => closed
+    ))
     const supervisor: Supervisor.Supervisor<A> = Object.assign(Object.create(Proto), {
       current: Effect.sync(() => current),
       // Ends after the last event: `Stopped` or `GaveUp` (kept in the replay buffer for late subscribers).
