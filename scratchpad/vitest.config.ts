@@ -5,6 +5,7 @@ import { defineProject } from "vitest/config"
 export default defineProject({
   resolve: {
     alias: [
+      { find: /^@effect-process\/engine\/(.*)$/, replacement: path.join(__dirname, "../packages/engine/src/$1.ts") },
       { find: /^@effect-process\/core$/, replacement: path.join(__dirname, "../packages/core/src/index.ts") },
       { find: /^@effect-process\/core\/(.*)$/, replacement: path.join(__dirname, "../packages/core/src/$1.ts") },
       { find: /^@effect-process\/node$/, replacement: path.join(__dirname, "../packages/node/src/index.ts") }

@@ -9,7 +9,7 @@ const outDir = path.join(root, "scratchpad", "doc-examples")
 fs.rmSync(outDir, { recursive: true, force: true })
 fs.mkdirSync(outDir, { recursive: true })
 let count = 0
-for (const pkg of ["core", "node"]) {
+for (const pkg of ["engine", "core", "node"]) {
   const srcDir = path.join(root, "packages", pkg, "src")
   for (const file of fs.readdirSync(srcDir, { recursive: true })) {
     if (!String(file).endsWith(".ts")) continue

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url"
 export const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..")
 
 /** The packages that are published, in dependency order. */
-export const published = ["core", "node"]
+export const published = ["engine", "core", "node"]
 
 const pnpm = process.env.npm_execpath && process.env.npm_execpath.includes("pnpm")
   ? [process.execPath, process.env.npm_execpath]

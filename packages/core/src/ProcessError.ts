@@ -12,9 +12,9 @@
  *
  * @since 0.1.0
  */
+import { escapeUnsafe, quoteTail } from "@effect-process/engine/Quote"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
-import { escapeUnsafe, quoteTail } from "./internal/quote.js"
 
 const ProcessErrorTypeId: unique symbol = Symbol.for("@effect-process/core/ProcessError")
 const StateErrorTypeId: unique symbol = Symbol.for("@effect-process/core/StateError")

@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import * as Spawn from "@effect-process/engine/Spawn"
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { ProcessError } from "./ProcessError.js"
@@ -18,7 +19,7 @@ import type { ProcessError } from "./ProcessError.js"
  * @since 0.1.0
  * @category models
  */
-export type StdioMode = "pipe" | "inherit" | "ignore"
+export type StdioMode = Spawn.StdioMode
 
 /**
  * A POSIX signal name.
@@ -26,20 +27,7 @@ export type StdioMode = "pipe" | "inherit" | "ignore"
  * @since 0.1.0
  * @category models
  */
-export type Signal =
-  | "SIGTERM"
-  | "SIGKILL"
-  | "SIGINT"
-  | "SIGHUP"
-  | "SIGQUIT"
-  | "SIGUSR1"
-  | "SIGUSR2"
-  | "SIGSTOP"
-  | "SIGCONT"
-  | "SIGABRT"
-  | "SIGALRM"
-  | "SIGPIPE"
-  | "SIGWINCH"
+export type Signal = Spawn.Signal
 
 /**
  * How the child's environment is built from the parent's.
@@ -47,14 +35,7 @@ export type Signal =
  * @since 0.1.0
  * @category models
  */
-export interface EnvironmentSpec {
-  /** Start from the parent's environment (`true`) or from an empty one. */
-  readonly extend: boolean
-  /** Inherited variables to drop: exact names, or prefixes written with a trailing `*` (`"COVERAGE*"`). */
-  readonly unset: ReadonlyArray<string>
-  /** Variables to set; `undefined` removes the variable. Applied last. */
-  readonly set: Readonly<Record<string, string | undefined>>
-}
+export type EnvironmentSpec = Spawn.EnvironmentSpec
 
 /**
  * Builds the child's environment from the parent's: optionally start from `base`, drop `unset` names and prefixes,
@@ -69,27 +50,10 @@ export interface EnvironmentSpec {
  * @since 0.1.0
  * @category utils
  */
-export const resolveEnvironment = (
+export const resolveEnvironment: (
   base: Readonly<Record<string, string | undefined>>,
   spec: EnvironmentSpec
-): Record<string, string> => {
-  const out: Record<string, string> = {}
-  if (spec.extend) {
-    const names = spec.unset.filter((entry) => !entry.endsWith("*"))
-    const prefixes = spec.unset.filter((entry) => entry.endsWith("*")).map((entry) => entry.slice(0, -1))
-    for (const key of Object.keys(base)) {
-      const value = base[key]
-      if (value === undefined || names.includes(key) || prefixes.some((prefix) => key.startsWith(prefix))) continue
-      out[key] = value
-    }
-  }
-  for (const key of Object.keys(spec.set)) {
-    const value = spec.set[key]
-    if (value === undefined) delete out[key]
-    else out[key] = value
-  }
-  return out
-}
+) => Record<string, string> = Spawn.resolveEnvironment
 
 /**
  * What to start.
@@ -97,15 +61,7 @@ export const resolveEnvironment = (
  * @since 0.1.0
  * @category models
  */
-export interface SpawnRequest {
-  /** The full argv, program first; already validated (non-empty, no NUL bytes). */
-  readonly command: ReadonlyArray<string>
-  readonly cwd: string | undefined
-  readonly env: EnvironmentSpec
-  readonly stdin: StdioMode
-  readonly stdout: StdioMode
-  readonly stderr: StdioMode
-}
+export type SpawnRequest = Spawn.SpawnRequest
 
 /**
  * How a process ended: an exit code, or the signal that killed it.
@@ -113,10 +69,7 @@ export interface SpawnRequest {
  * @since 0.1.0
  * @category models
  */
-export interface ExitStatus {
-  readonly exitCode: number | undefined
-  readonly signal: string | undefined
-}
+export type ExitStatus = Spawn.ExitStatus
 
 /**
  * The listeners of one spawn. They are attached before the process can produce anything, so nothing is missed.
@@ -126,13 +79,7 @@ export interface ExitStatus {
  * @since 0.1.0
  * @category models
  */
-export interface SpawnListeners {
-  readonly onStdout: (chunk: Uint8Array) => void
-  readonly onStdoutEnd: () => void
-  readonly onStderr: (chunk: Uint8Array) => void
-  readonly onStderrEnd: () => void
-  readonly onExit: (status: ExitStatus) => void
-}
+export type SpawnListeners = Spawn.SpawnListeners
 
 /**
  * A started process, as the platform sees it. The process is the leader of a new process group whose id is `pid`.
@@ -167,11 +114,7 @@ export interface SpawnedProcess {
  * @since 0.1.0
  * @category models
  */
-export interface SpawnedProcessError {
-  readonly code: string | undefined
-  readonly message: string
-  readonly cause: unknown
-}
+export type SpawnedProcessError = Spawn.SpawnError
 
 /**
  * The platform service that starts processes.

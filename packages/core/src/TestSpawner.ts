@@ -19,10 +19,10 @@
  *
  * @since 0.1.0
  */
+import { decodeAll } from "@effect-process/engine/Utf8"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { decodeAll } from "./internal/utf8.js"
 import { ProcessError } from "./ProcessError.js"
 import * as ProcessSpawner from "./ProcessSpawner.js"
 

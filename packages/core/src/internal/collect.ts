@@ -2,13 +2,13 @@
  * Collecting a process's output for `run`: both pipes to their end (or until they are overdue after the exit),
  * decoded as the output arrives, and the exit, in one wait.
  */
+import type { OutputChannel } from "@effect-process/engine/OutputChannel"
+import { Utf8Decoder } from "@effect-process/engine/Utf8"
 import * as Effect from "effect/Effect"
 import type { ProcessError } from "../ProcessError.js"
 import type { ExitStatus } from "../ProcessSpawner.js"
 import { processError } from "./errors.js"
-import type { OutputChannel } from "./outputChannel.js"
 import type { Readable } from "./reading.js"
-import { Utf8Decoder } from "./utf8.js"
 
 /**
  * Reads stdout and stderr to their end (or until they are overdue after the leader's exit) and waits for the exit,

@@ -3,6 +3,8 @@
  * it arrives, one reader per pipe however many patterns are matched at once, each pipe consumed through the last
  * match on it, and everything put back when the wait gives up (an exact read, see `reading.ts`).
  */
+import type { OutputChannel } from "@effect-process/engine/OutputChannel"
+import { quoteHead, quoteTail } from "@effect-process/engine/Quote"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { identity } from "effect/Function"
@@ -11,9 +13,7 @@ import type * as OutputPattern from "../OutputPattern.js"
 import type { ProcessError, StateError, TimeoutError } from "../ProcessError.js"
 import { decodeDuration } from "./command.js"
 import { processError, timeoutError } from "./errors.js"
-import type { OutputChannel } from "./outputChannel.js"
 import * as pattern_ from "./outputPattern.js"
-import { quoteHead, quoteTail } from "./quote.js"
 import { awaitOutput, DEFAULT_WAIT_TIMEOUT, exactRead, type Readable } from "./reading.js"
 
 /** @internal */

@@ -12,6 +12,7 @@
  * Once the leader has exited, every wait here ends at most `waitDelay` later, when the process marks its pipes
  * overdue: a descendant that left the process group can hold a pipe open forever. No wait needs a timer of its own.
  */
+import { LINE_TOO_LONG, type OutputChannel } from "@effect-process/engine/OutputChannel"
 import * as Chunk from "effect/Chunk"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -23,10 +24,10 @@ import type * as ManagedProcess from "../ManagedProcess.js"
 import type * as OutputPattern from "../OutputPattern.js"
 import { ProcessError, type StateError, type TimeoutError } from "../ProcessError.js"
 import type { ExitStatus } from "../ProcessSpawner.js"
+import { awaitAnyChange } from "./awaitChange.js"
 import { decodeDuration } from "./command.js"
 import { invalidArgument, processError, timeoutError } from "./errors.js"
 import type { Once } from "./once.js"
-import { awaitAnyChange, LINE_TOO_LONG, type OutputChannel } from "./outputChannel.js"
 
 /** @internal */
 export const DEFAULT_READLINE_TIMEOUT: Duration.DurationInput = "2 seconds"

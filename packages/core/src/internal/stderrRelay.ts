@@ -20,12 +20,12 @@
  * relay uses real time (the event loop's, not the Effect `Clock`): its pacing is about the event loop, and a test
  * clock must not be able to stop it.
  */
+import { Utf8Decoder } from "@effect-process/engine/Utf8"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as LogLevel from "effect/LogLevel"
 import * as Runtime from "effect/Runtime"
 import { now } from "./scheduling.js"
-import { Utf8Decoder } from "./utf8.js"
 
 const MAX_RELAY_LINE = 64 * 1024
 const MAX_BACKLOG = 1000

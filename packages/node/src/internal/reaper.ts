@@ -1,8 +1,9 @@
 /**
- * The parent-death reaper with its own watchdog (see `watchdog.ts`), for the lifetime of a scope: configurable grace
+ * The parent-death reaper with its own watchdog (`@effect-process/engine`'s `node/Watchdog.ts`), for the lifetime of a scope: configurable grace
  * and `PR_SET_PDEATHSIG` for the direct child. `NodeProcess.layer` uses the process-wide watchdog instead.
  */
 import { ProcessError, ProcessSpawner } from "@effect-process/core"
+import { DEFAULT_GRACE_MILLIS, startWatchdog } from "@effect-process/engine/node/Watchdog"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as Cause from "effect/Cause"
@@ -18,7 +19,6 @@ import type * as NodeProcess from "../NodeProcess.js"
 import type * as NodeReaper from "../NodeReaper.js"
 import * as commandExecutor from "./commandExecutor.js"
 import * as nodeSpawner from "./nodeSpawner.js"
-import { DEFAULT_GRACE, startWatchdog } from "./watchdog.js"
 
 type ReaperOptions = NodeReaper.Options
 
@@ -100,9 +100,12 @@ export const make = (
   options: ReaperOptions = {}
 ): Effect.Effect<NodeReaper.Reaper, Cause.IllegalArgumentException, Scope.Scope> =>
   Effect.gen(function*() {
-    const grace = yield* decodeGrace(options.grace ?? DEFAULT_GRACE)
+    const grace = yield* decodeGrace(options.grace ?? DEFAULT_GRACE_MILLIS)
     const watchdog = yield* Effect.acquireRelease(
-      startWatchdog(options.shell ?? "/bin/sh", grace).pipe(
+      Effect.try({
+        try: () => startWatchdog(options.shell ?? "/bin/sh", Duration.toMillis(grace)),
+        catch: (error) => error instanceof Error ? error : new Error(String(error))
+      }).pipe(
         Effect.tapError((error) =>
           Effect.logWarning(`parent-death reaper disabled: ${error.message}`).pipe(
             Effect.annotateLogs({ module: "NodeReaper" })
@@ -110,7 +113,7 @@ export const make = (
         ),
         Effect.option
       ),
-      (watchdog) => watchdog._tag === "Some" ? watchdog.value.stop : Effect.void
+      (watchdog) => watchdog._tag === "Some" ? Effect.promise(watchdog.value.stop) : Effect.void
     )
     const base = watchdog._tag === "Some"
       ? nodeSpawner.makeSpawner({

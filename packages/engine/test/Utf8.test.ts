@@ -1,6 +1,6 @@
-import { describe, expect, it } from "@effect/vitest"
-import * as FC from "effect/FastCheck"
-import { byteOffsetOf, incompleteSuffixLength, Utf8Decoder } from "../src/internal/utf8.js"
+import * as FC from "fast-check"
+import { describe, expect, it } from "vitest"
+import { byteOffsetOf, incompleteSuffixLength, Utf8Decoder } from "../src/Utf8.js"
 
 /** Decodes `chunks` with the library's decoder. */
 const decodeChunks = (chunks: ReadonlyArray<Uint8Array>): string => {

@@ -21,7 +21,12 @@ const sequenceLength = (lead: number): number =>
  * The number of bytes at the end of `bytes` that form an incomplete but still valid UTF-8 sequence (0 to 3): the
  * bytes to hold back until more arrive.
  *
- * @internal
+ * @example
+ * import { Utf8 } from "@effect-process/engine"
+ *
+ * Utf8.incompleteSuffixLength(new Uint8Array([0x61, 0xc3])) // 1: the lead byte of "é" waits for the next chunk
+ *
+ * @since 0.2.0
  */
 export const incompleteSuffixLength = (bytes: Uint8Array): number => {
   const end = bytes.length
@@ -48,7 +53,12 @@ export const incompleteSuffixLength = (bytes: Uint8Array): number => {
  * `bytes` (the WHATWG decoder's own walk: each maximal invalid subpart is one U+FFFD, and the byte that ended it is
  * read again). For `units` at a code point boundary; used to give back the exact bytes of text not consumed.
  *
- * @internal
+ * @example
+ * import { Utf8 } from "@effect-process/engine"
+ *
+ * Utf8.byteOffsetOf(new TextEncoder().encode("é!"), 1) // 2: "é" takes two bytes
+ *
+ * @since 0.2.0
  */
 export const byteOffsetOf = (bytes: Uint8Array, units: number): number => {
   let i = 0
@@ -89,7 +99,14 @@ export const byteOffsetOf = (bytes: Uint8Array, units: number): number => {
   return i
 }
 
-/** @internal */
+/**
+ * @example
+ * import { Utf8 } from "@effect-process/engine"
+ *
+ * Utf8.concatBytes(new Uint8Array([1]), new Uint8Array([2])) // Uint8Array [1, 2]
+ *
+ * @since 0.2.0
+ */
 export const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
   const out = new Uint8Array(a.length + b.length)
   out.set(a, 0)
@@ -100,7 +117,12 @@ export const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
 /**
  * Decodes a complete piece of output (nothing follows it) in one call.
  *
- * @internal
+ * @example
+ * import { Utf8 } from "@effect-process/engine"
+ *
+ * Utf8.decodeAll(new Uint8Array([0x68, 0x69, 0xff])) // "hi\uFFFD"
+ *
+ * @since 0.2.0
  */
 export const decodeAll = (bytes: Uint8Array): string => sharedDecoder.decode(bytes)
 
@@ -110,7 +132,14 @@ const sharedDecoder = new TextDecoder()
 /**
  * A streaming UTF-8 decoder: `decode` each chunk in order, `end` once at the end of the output.
  *
- * @internal
+ * @example
+ * import { Utf8 } from "@effect-process/engine"
+ *
+ * const decoder = new Utf8.Utf8Decoder()
+ * decoder.decode(new Uint8Array([0xc3])) // "": the character is not complete yet
+ * decoder.decode(new Uint8Array([0xa9])) // "é"
+ *
+ * @since 0.2.0
  */
 export class Utf8Decoder {
   /** Bytes of an incomplete last character, decoded with the next chunk. */

@@ -27,15 +27,20 @@
  * for in `/proc/<pid>/environ` with one `grep` per tick; where there is no `/proc` or no `grep`, only groups are
  * reaped.
  */
-import * as Cause from "effect/Cause"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import { globalValue } from "effect/GlobalValue"
 import * as ChildProcess from "node:child_process"
 import * as Crypto from "node:crypto"
 
-/** @internal */
-export const DEFAULT_GRACE: Duration.DurationInput = "7 seconds"
+/**
+ * The reaper's default grace: how long the watchdog waits for the groups it signalled to be gone before SIGKILL.
+ *
+ * @example
+ * import { Watchdog } from "@effect-process/engine/node"
+ *
+ * const graceSeconds = Watchdog.DEFAULT_GRACE_MILLIS / 1000 // 7
+ *
+ * @since 0.2.0
+ */
+export const DEFAULT_GRACE_MILLIS = 7000
 
 /** The watchdog's round: a scan of the groups and of the marked processes, then a sleep of this long. */
 const TICK_MILLIS = 50
@@ -47,7 +52,12 @@ const TICK_MILLIS = 50
  * group, parsed after the last ")" of the command name) and does not count zombies: an orphaned group's zombies
  * wait for PID 1, which may reap slowly or never. Without `/proc` it falls back to `kill -0`, which counts them.
  *
- * @internal
+ * @example
+ * import { Watchdog } from "@effect-process/engine/node"
+ *
+ * const lines = Watchdog.WATCHDOG_SCRIPT.split("\n").length
+ *
+ * @since 0.2.0
  */
 export const WATCHDOG_SCRIPT = `trap '' INT HUP QUIT PIPE
 grace=$1
@@ -123,7 +133,13 @@ exit 0
 /**
  * The name the watchdog shows in `ps` (its `$0`).
  *
- * @internal
+ * @example
+ * import { Watchdog } from "@effect-process/engine/node"
+ *
+ * // how the watchdog shows in `ps`
+ * const isWatchdog = (cmdline: string) => cmdline.includes(Watchdog.WATCHDOG_NAME)
+ *
+ * @since 0.2.0
  */
 export const WATCHDOG_NAME = "effect-process-watchdog"
 
@@ -132,18 +148,35 @@ const SCRIPT_VARIABLE = "EFFECT_PROCESS_WATCHDOG_SCRIPT"
 /**
  * The environment variable that carries the tokens of the reapers a process is known to (separated by ":").
  *
- * @internal
+ * @example
+ * import { Watchdog } from "@effect-process/engine/node"
+ *
+ * const inherited = process.env[Watchdog.TOKEN_VARIABLE]?.split(":") ?? []
+ *
+ * @since 0.2.0
  */
 export const TOKEN_VARIABLE = "EFFECT_PROCESS_REAPER"
 
 /**
  * A fresh token: unique enough that finding it in an environment means the process descends from this parent.
  *
- * @internal
+ * @example
+ * import { Watchdog } from "@effect-process/engine/node"
+ *
+ * const token = Watchdog.newToken() // "ep" and 24 hex digits
+ *
+ * @since 0.2.0
  */
 export const newToken = (): string => `ep${Crypto.randomBytes(12).toString("hex")}`
 
-/** @internal */
+/**
+ * @example
+ * import type { Watchdog } from "@effect-process/engine/node"
+ *
+ * const report = (watchdog: Watchdog.Watchdog, pgid: number) => watchdog.launched(pgid)
+ *
+ * @since 0.2.0
+ */
 export interface Watchdog {
   readonly pid: number
   /** What the children carry in `EFFECT_PROCESS_REAPER`. */
@@ -152,13 +185,22 @@ export interface Watchdog {
   readonly launched: (pgid: number) => void
   /** A process group was released: likewise (a group launched and released within the delay is never told). */
   readonly released: (pgid: number) => void
-  readonly stop: Effect.Effect<void>
+  /**
+   * Tells the watchdog to exit, touching nothing, and waits for its exit: at most 1 second, after which it is
+   * SIGKILLed. Never rejects.
+   */
+  readonly stop: () => Promise<void>
 }
 
 /**
  * How long a process group may run before the watchdog is told of it (and of its release).
  *
- * @internal
+ * @example
+ * import { Watchdog } from "@effect-process/engine/node"
+ *
+ * const worstCaseMillis = Watchdog.REPORT_DELAY_MILLIS // a group is reported within this long
+ *
+ * @since 0.2.0
  */
 export const REPORT_DELAY_MILLIS = 100
 
@@ -208,80 +250,99 @@ class PendingGroups {
 /** How long after a failed start of the shared watchdog the next launch tries again. */
 const RETRY_START_MILLIS = 1000
 
-/** @internal */
-export const startWatchdog = (shell: string, grace: Duration.Duration): Effect.Effect<Watchdog, Error> =>
-  Effect.try({
-    try: () => {
-      const graceMillis = Math.max(TICK_MILLIS, Math.ceil(Duration.toMillis(grace)))
-      const token = newToken()
-      // The script travels in the environment so that `ps` shows a short command line.
-      const child = ChildProcess.spawn(shell, [
-        "-c",
-        `eval "$${SCRIPT_VARIABLE}"`,
-        WATCHDOG_NAME,
-        String(graceMillis),
-        token
-      ], {
-        env: { ...process.env, [SCRIPT_VARIABLE]: WATCHDOG_SCRIPT },
-        stdio: ["pipe", "ignore", "ignore"],
-        detached: true,
-        windowsHide: true
-      })
-      // Spawn failures arrive as an "error" event after this returns; the start has been reported failed by then.
-      child.on("error", () => {})
-      if (child.pid === undefined) {
-        throw new Error(`could not start the watchdog (${shell}): out of file descriptors or processes?`)
-      }
-      if (child.stdin == null) {
-        // Started without its pipe (Node at EMFILE): of no use.
-        child.kill("SIGKILL")
-        throw new Error("could not start the watchdog: no pipe to it (out of file descriptors?)")
-      }
-      const stdin = child.stdin
-      let broken = false
-      stdin.on("error", () => {
-        // The watchdog is gone (killed by someone): launches go on without it.
-        broken = true
-      })
-      // Neither the watchdog nor its pipe keeps the parent's event loop alive.
-      child.unref()
-      ;(stdin as unknown as { unref?: () => void }).unref?.()
-      const pid = child.pid
-      const exited = new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) resolve()
-        else child.once("exit", () => resolve())
-      })
-      const groups = new PendingGroups((text) => {
-        if (!broken && !stdin.destroyed && !stdin.writableEnded) stdin.write(text)
-      })
-      return {
-        pid,
-        token,
-        launched: (pgid) => groups.launched(pgid),
-        released: (pgid) => groups.released(pgid),
-        stop: Effect.promise(() => {
-          if (!broken && !stdin.destroyed && !stdin.writableEnded) stdin.end("exit\n")
-          return exited
-        }).pipe(
-          Effect.timeoutOption("1 second"),
-          Effect.tap((done) =>
-            Effect.sync(() => {
-              if (done._tag === "None") {
-                try {
-                  process.kill(pid, "SIGKILL")
-                } catch {
-                  // gone meanwhile
-                }
-              }
-              stdin.destroy()
-            })
-          ),
-          Effect.asVoid
-        )
-      }
-    },
-    catch: (error) => error instanceof Error ? error : new Error(String(error))
+/**
+ * Starts a watchdog (`shell` runs the script) with a grace of `graceMillis`. Throws an `Error` if it cannot be
+ * started (out of file descriptors or processes).
+ *
+ * @example
+ * import { Watchdog } from "@effect-process/engine/node"
+ *
+ * const watchdog = Watchdog.startWatchdog("/bin/sh", 2000)
+ * // spawn children with EFFECT_PROCESS_REAPER=watchdog.token, report their groups, then:
+ * await watchdog.stop()
+ *
+ * @since 0.2.0
+ */
+export const startWatchdog = (shell: string, grace: number): Watchdog => {
+  const graceMillis = Math.max(TICK_MILLIS, Math.ceil(grace))
+  const token = newToken()
+  // The script travels in the environment so that `ps` shows a short command line.
+  const child = ChildProcess.spawn(shell, [
+    "-c",
+    `eval "$${SCRIPT_VARIABLE}"`,
+    WATCHDOG_NAME,
+    String(graceMillis),
+    token
+  ], {
+    env: { ...process.env, [SCRIPT_VARIABLE]: WATCHDOG_SCRIPT },
+    stdio: ["pipe", "ignore", "ignore"],
+    detached: true,
+    windowsHide: true
   })
+  // Spawn failures arrive as an "error" event after this returns; the start has been reported failed by then.
+  child.on("error", () => {})
+  if (child.pid === undefined) {
+    throw new Error(`could not start the watchdog (${shell}): out of file descriptors or processes?`)
+  }
+  if (child.stdin == null) {
+    // Started without its pipe (Node at EMFILE): of no use.
+    child.kill("SIGKILL")
+    throw new Error("could not start the watchdog: no pipe to it (out of file descriptors?)")
+  }
+  const stdin = child.stdin
+  let broken = false
+  stdin.on("error", () => {
+    // The watchdog is gone (killed by someone): launches go on without it.
+    broken = true
+  })
+  // Neither the watchdog nor its pipe keeps the parent's event loop alive.
+  child.unref()
+  ;(stdin as unknown as { unref?: () => void }).unref?.()
+  const pid = child.pid
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve()
+    else child.once("exit", () => resolve())
+  })
+  const groups = new PendingGroups((text) => {
+    if (!broken && !stdin.destroyed && !stdin.writableEnded) stdin.write(text)
+  })
+  return {
+    pid,
+    token,
+    launched: (pgid) => groups.launched(pgid),
+    released: (pgid) => groups.released(pgid),
+    stop: () => {
+      if (!broken && !stdin.destroyed && !stdin.writableEnded) stdin.end("exit\n")
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timeout = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), 1000)
+      })
+      return Promise.race([exited, timeout]).then((done) => {
+        clearTimeout(timer)
+        if (done === "timeout") {
+          try {
+            process.kill(pid, "SIGKILL")
+          } catch {
+            // gone meanwhile
+          }
+        }
+        stdin.destroy()
+      })
+    }
+  }
+}
+
+/** The process-wide reaper: the shared watchdog, started at the first launch. */
+export interface ProcessWideReaper {
+  /** The token for a child about to be launched (starting the watchdog if needed); none if it could not start. */
+  readonly token: () => string | undefined
+  /** The warning of the last failed start, once. */
+  readonly takeWarning: () => string | undefined
+  readonly onLaunch: (pgid: number) => void
+  readonly onRelease: (pgid: number) => void
+  /** The pid of the shared watchdog, once started. */
+  readonly watchdogPid: () => number | undefined
+}
 
 /**
  * The process-wide watchdog behind `NodeProcess.layer`: started right before the first launch (so a program that
@@ -292,25 +353,34 @@ export const startWatchdog = (shell: string, grace: Duration.Duration): Effect.E
  * the watchdog just exits; after an abrupt one it terminates what is left. If it cannot be started (out of file descriptors, say), launches
  * go on without it, the launch that found out logs a warning, and a later launch tries again, at most once a second.
  *
- * It is kept with `globalValue`, so that a program that loads this package twice (its ES module and its CommonJS
- * build, say) still has one watchdog.
+ * It is kept on `globalThis` under a registered symbol, so that a program that loads this package twice (its ES
+ * module and its CommonJS build, or two versions, or the packages of two Effect lines) still has one watchdog.
  *
- * @internal
+ * @example
+ * import { Watchdog } from "@effect-process/engine/node"
+ *
+ * const token = Watchdog.processWideReaper.token() // starts the shared watchdog at the first call
+ *
+ * @since 0.2.0
  */
-export const processWideReaper = globalValue(Symbol.for("@effect-process/node/processWideReaper"), () => {
+export const processWideReaper: ProcessWideReaper = (() => {
+  const key = Symbol.for("@effect-process/processWideReaper")
+  const global = globalThis as { [key]?: ProcessWideReaper }
+  return global[key] ??= makeProcessWideReaper()
+})()
+
+function makeProcessWideReaper(): ProcessWideReaper {
   let watchdog: Watchdog | undefined
   /** When the last start failed; no new attempt is made for `RETRY_START_MILLIS` after it. */
   let failedAt: number | undefined
   let warning: string | undefined
   const started = (): Watchdog | undefined => {
     if (watchdog === undefined && (failedAt === undefined || Date.now() - failedAt >= RETRY_START_MILLIS)) {
-      const exit = Effect.runSyncExit(startWatchdog("/bin/sh", Duration.decode(DEFAULT_GRACE)))
-      if (exit._tag === "Success") {
-        watchdog = exit.value
+      try {
+        watchdog = startWatchdog("/bin/sh", DEFAULT_GRACE_MILLIS)
         failedAt = undefined
-      } else {
+      } catch (error) {
         failedAt = Date.now()
-        const error = Cause.squash(exit.cause)
         warning = `parent-death reaper not running (${
           error instanceof Error ? error.message : String(error)
         }): children launched now are not stopped if this process is killed; retrying at a later launch`
@@ -330,4 +400,4 @@ export const processWideReaper = globalValue(Symbol.for("@effect-process/node/pr
     /** The pid of the shared watchdog, once started. */
     watchdogPid: () => watchdog?.pid
   }
-})
+}

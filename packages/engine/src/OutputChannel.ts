@@ -15,19 +15,26 @@
  *   release): each waiter is woken by the next change, none can take another's wake-up.
  *
  * Positions in the text are absolute (they only grow), so that marks stay valid while consumed text is dropped.
- * The take operations are synchronous and consume exactly what they return; the Effects that wait and hold the
- * pipe are in `reading.ts`.
+ * The take operations are synchronous and consume exactly what they return; waiting is a callback in the set of
+ * waiters (`addWaiter`), so that this module depends on no effect system: `@effect-process/core` turns it into an
+ * Effect.
  *
  * Longer than the other modules (about 500 lines) on purpose: it is one class whose parts (the byte queue, the lazy
  * text view, the transactions, the waiters) share one state, and each is correct only with the others in view.
  */
-import * as Effect from "effect/Effect"
-import { byteOffsetOf, concatBytes, decodeAll, Utf8Decoder } from "./utf8.js"
+import { byteOffsetOf, concatBytes, decodeAll, Utf8Decoder } from "./Utf8.js"
 
 /**
  * The last `limit` bytes written to a pipe, kept for error messages whatever was read.
  *
- * @internal
+ * @example
+ * import { OutputChannel } from "@effect-process/engine"
+ *
+ * const tail = new OutputChannel.Tail(4)
+ * tail.push(new TextEncoder().encode("hello"))
+ * tail.text() // "ello"
+ *
+ * @since 0.2.0
  */
 export class Tail {
   private chunks: Array<Uint8Array> | undefined = undefined
@@ -58,14 +65,24 @@ export class Tail {
 /**
  * What `takeLines` returns when the next line is longer than the channel's `maxLineLength`.
  *
- * @internal
+ * @example
+ * import { OutputChannel } from "@effect-process/engine"
+ *
+ * const isTooLong = (lines: Array<string> | typeof OutputChannel.LINE_TOO_LONG) => lines === OutputChannel.LINE_TOO_LONG
+ *
+ * @since 0.2.0
  */
-export const LINE_TOO_LONG: unique symbol = Symbol.for("@effect-process/core/LineTooLong")
+export const LINE_TOO_LONG: unique symbol = Symbol.for("@effect-process/engine/LineTooLong")
 
 /**
  * Backpressure on the platform's side of a pipe (the process, for its two pipes: no closures per channel).
  *
- * @internal
+ * @example
+ * import type { OutputChannel } from "@effect-process/engine"
+ *
+ * const control: OutputChannel.PipeControl = { pausePipe: () => {}, resumePipe: () => {} }
+ *
+ * @since 0.2.0
  */
 export interface PipeControl {
   readonly pausePipe: (name: "stdout" | "stderr") => void
@@ -79,7 +96,16 @@ interface Segment {
   readonly start: number
 }
 
-/** @internal */
+/**
+ * @example
+ * import { OutputChannel } from "@effect-process/engine"
+ *
+ * const channel = new OutputChannel.OutputChannel(1 << 20, 64, 1024, { pausePipe: () => {}, resumePipe: () => {} }, "stdout")
+ * channel.push(new TextEncoder().encode("one\ntwo\n"))
+ * channel.takeLines(1) // ["one"]: "two" stays for the next reader
+ *
+ * @since 0.2.0
+ */
 export class OutputChannel {
   private chunks: Array<Uint8Array> = []
   private bytes = 0
@@ -196,11 +222,6 @@ export class OutputChannel {
   /** @internal */
   removeWaiter(waiter: () => void): void {
     this.waiters?.delete(waiter)
-  }
-
-  /** Completes as soon as anything changed after `since` (at once if it already has). */
-  awaitChange(since: number): Effect.Effect<void> {
-    return awaitAnyChange([this], [since])
   }
 
   // --- holding ---
@@ -512,33 +533,3 @@ export class OutputChannel {
     return this.takeText(this.textEnd)
   }
 }
-
-/**
- * Completes (with `value`) as soon as any of `channels` changed after its version in `versions` (at once if one
- * already has). One callback in each channel's set of waiters and no fiber: a reader of both pipes waits as
- * cheaply as a reader of one, and other waiters of the same pipes are woken too.
- *
- * @internal
- */
-export const awaitAnyChange: {
-  (channels: ReadonlyArray<OutputChannel>, versions: ReadonlyArray<number>): Effect.Effect<void>
-  <A>(channels: ReadonlyArray<OutputChannel>, versions: ReadonlyArray<number>, value: A): Effect.Effect<A>
-} = <A>(
-  channels: ReadonlyArray<OutputChannel>,
-  versions: ReadonlyArray<number>,
-  value?: A
-): Effect.Effect<A | undefined> =>
-  Effect.async<A | undefined>((resume) => {
-    const done = Effect.succeed(value)
-    for (let i = 0; i < channels.length; i++) {
-      if (channels[i]!.currentVersion !== versions[i]) return resume(done)
-    }
-    const wake = () => {
-      for (const channel of channels) channel.removeWaiter(wake)
-      resume(done)
-    }
-    for (const channel of channels) channel.addWaiter(wake)
-    return Effect.sync(() => {
-      for (const channel of channels) channel.removeWaiter(wake)
-    })
-  })

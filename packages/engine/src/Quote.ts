@@ -10,7 +10,12 @@ const UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029
 /**
  * `quoted` (JSON-quoted already) with the characters JSON leaves as they are escaped.
  *
- * @internal
+ * @example
+ * import { Quote } from "@effect-process/engine"
+ *
+ * Quote.escapeUnsafe(JSON.stringify("a\u202eb")) // "\"a\\u202eb\"": the bidi override is escaped
+ *
+ * @since 0.2.0
  */
 export const escapeUnsafe = (quoted: string): string =>
   quoted.replace(UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`)
@@ -18,14 +23,24 @@ export const escapeUnsafe = (quoted: string): string =>
 /**
  * `text` quoted, at most `maxLength` characters as quoted; when cut, its end is kept, after "…".
  *
- * @internal
+ * @example
+ * import { Quote } from "@effect-process/engine"
+ *
+ * Quote.quoteTail("a long line of output", 10) // "\"…output\""
+ *
+ * @since 0.2.0
  */
 export const quoteTail = (text: string, maxLength: number): string => quoteCut(text, maxLength, "end")
 
 /**
  * `text` quoted, at most `maxLength` characters as quoted; when cut, its start is kept, before "…".
  *
- * @internal
+ * @example
+ * import { Quote } from "@effect-process/engine"
+ *
+ * Quote.quoteHead("a long line of output", 10) // "\"a long…\""
+ *
+ * @since 0.2.0
  */
 export const quoteHead = (text: string, maxLength: number): string => quoteCut(text, maxLength, "start")
 

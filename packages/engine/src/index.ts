@@ -1,0 +1,34 @@
+/**
+ * The effect-free engine of effect-process, shared by its packages for every Effect version: what does not depend
+ * on an effect system is here once, so that a fix lands once.
+ *
+ * @since 0.2.0
+ */
+
+/**
+ * One captured pipe of a child: the always-drained buffer between the platform and the readers.
+ *
+ * @since 0.2.0
+ */
+export * as OutputChannel from "./OutputChannel.js"
+
+/**
+ * Output quoted for error messages: escaped, cut on code points.
+ *
+ * @since 0.2.0
+ */
+export * as Quote from "./Quote.js"
+
+/**
+ * The contract between a process's lifecycle and the platform that starts it, as data and callbacks.
+ *
+ * @since 0.2.0
+ */
+export * as Spawn from "./Spawn.js"
+
+/**
+ * The one UTF-8 decoder (WHATWG, with replacement, across chunk boundaries).
+ *
+ * @since 0.2.0
+ */
+export * as Utf8 from "./Utf8.js"
