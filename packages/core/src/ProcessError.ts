@@ -20,6 +20,15 @@ const ProcessErrorTypeId: unique symbol = Symbol.for("@effect-process/core/Proce
 const StateErrorTypeId: unique symbol = Symbol.for("@effect-process/core/StateError")
 const TimeoutErrorTypeId: unique symbol = Symbol.for("@effect-process/core/TimeoutError")
 
+/** Whether `u` carries `marker` (an error of this package, from any copy of it); never throws. */
+const isMarked = (u: unknown, marker: symbol): boolean => {
+  try {
+    return typeof u === "object" && u !== null && (u as Record<symbol, unknown>)[marker] === true
+  } catch {
+    return false // a Proxy whose trap throws is not one of these errors
+  }
+}
+
 /**
  * @since 0.1.0
  * @category models
@@ -92,11 +101,7 @@ export class ProcessError extends Data.TaggedError("ProcessError")<{
    * @since 0.2.0
    */
   static override [Symbol.hasInstance](u: unknown): boolean {
-    try {
-      return typeof u === "object" && u !== null && (u as Record<symbol, unknown>)[ProcessErrorTypeId] === true
-    } catch {
-      return false // a Proxy whose trap throws is not one of these errors
-    }
+    return isMarked(u, ProcessErrorTypeId)
   }
 
   /** @internal */
@@ -166,11 +171,7 @@ export class StateError extends Data.TaggedError("StateError")<{
    * @since 0.2.0
    */
   static override [Symbol.hasInstance](u: unknown): boolean {
-    try {
-      return typeof u === "object" && u !== null && (u as Record<symbol, unknown>)[StateErrorTypeId] === true
-    } catch {
-      return false // a Proxy whose trap throws is not one of these errors
-    }
+    return isMarked(u, StateErrorTypeId)
   }
 
   /** @internal */
@@ -231,11 +232,7 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
    * @since 0.2.0
    */
   static override [Symbol.hasInstance](u: unknown): boolean {
-    try {
-      return typeof u === "object" && u !== null && (u as Record<symbol, unknown>)[TimeoutErrorTypeId] === true
-    } catch {
-      return false // a Proxy whose trap throws is not one of these errors
-    }
+    return isMarked(u, TimeoutErrorTypeId)
   }
 
   /** @internal */
