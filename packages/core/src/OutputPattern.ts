@@ -13,6 +13,7 @@
  *
  * @since 0.1.0
  */
+import type * as Patterns from "@effect-process/engine/Patterns"
 import { dual } from "effect/Function"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
@@ -36,7 +37,7 @@ export const TypeId: unique symbol = internal.TypeId as TypeId
  * @since 0.1.0
  * @category models
  */
-export type Source = "stdout" | "stderr"
+export type Source = Patterns.Source
 
 /**
  * Which pipes a pattern reads.
@@ -44,7 +45,7 @@ export type Source = "stdout" | "stderr"
  * @since 0.1.0
  * @category models
  */
-export type SourceSelector = Source | "both"
+export type SourceSelector = Patterns.SourceSelector
 
 /**
  * A description of output to wait for, whose match yields an `A`.
@@ -95,9 +96,7 @@ export type PatternInput = OutputPattern<unknown> | string | RegExp
  * @since 0.1.0
  * @category models
  */
-export type Decision<A> =
-  | { readonly _tag: "Matched"; readonly value: A; readonly consumed: number }
-  | { readonly _tag: "Failed"; readonly line: string; readonly consumed: number; readonly detail?: string }
+export type Decision<A> = Patterns.Decision<A>
 
 /**
  * An incremental matcher: fed every piece of output in order, it decides as early as it can.
@@ -105,14 +104,7 @@ export type Decision<A> =
  * @since 0.1.0
  * @category models
  */
-export interface Matcher<out A> {
-  /** Feeds the next piece of text of `source`. `undefined`: no decision yet, everything was consumed. */
-  readonly feed: (text: string, source: Source) => Decision<A> | undefined
-  /** `source` ended: decide on what is pending (e.g. a last line without `\n`). */
-  readonly finish: (source: Source) => Decision<A> | undefined
-  /** The output seen so far (its most recent 1 MiB characters), for error context. */
-  readonly seen: () => string
-}
+export type Matcher<A> = Patterns.Matcher<A>
 
 /**
  * Whether `u` is an `OutputPattern`.

@@ -13,6 +13,20 @@
 export * as OutputChannel from "./OutputChannel.js"
 
 /**
+ * The interpreter of output patterns: an incremental matcher for a pattern's node.
+ *
+ * @since 0.2.0
+ */
+export * as PatternMatchers from "./PatternMatchers.js"
+
+/**
+ * Output patterns as data: the leaves, their combinations, the matcher's decisions.
+ *
+ * @since 0.2.0
+ */
+export * as Patterns from "./Patterns.js"
+
+/**
  * Output quoted for error messages: escaped, cut on code points.
  *
  * @since 0.2.0

@@ -1,12 +1,13 @@
 /**
- * Output patterns as tagged data (`Node`): the leaves (`Parts`: every part appears; `Lines`: a line passes a test)
- * and their combinations (`Any`, `All`, `Times`, `FailOn`), with their constructors and `withSource`. A pattern is
- * interpreted in one place, `matcherOf` in `patternMatchers.ts`, which its `matcher()` calls.
+ * Output patterns: the engine's tagged data (`Patterns.Node`, shared by every line of the library), each node an
+ * object with Effect 3's `pipe`, its `matcher()` (the engine's interpreter, `PatternMatchers.matcherOf`) and the
+ * constructors with Effect's `Option` where a user gives a parser.
  */
+import { matcherOf } from "@effect-process/engine/PatternMatchers"
+import * as Patterns from "@effect-process/engine/Patterns"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import type * as OutputPattern from "../OutputPattern.js"
-import { type LineVerdict, matched, matcherOf } from "./patternMatchers.js"
 
 /** @internal */
 export const TypeId: OutputPattern.TypeId = Symbol.for("@effect-process/core/OutputPattern") as OutputPattern.TypeId
@@ -18,60 +19,14 @@ export const isOutputPattern = (u: unknown): u is OutputPattern.OutputPattern<un
 type Source = OutputPattern.Source
 
 /**
- * The nodes of a pattern: tagged data, interpreted in one place (`matcherOf`, `withSource`). The leaves are `Parts`
- * (every part appears) and `Lines` (a line passes a test); the others combine patterns.
+ * The nodes of a pattern (see `@effect-process/engine`'s `Patterns`).
  *
  * @internal
  */
-export type Node = PartsNode | LinesNode | AnyNode | AllNode | TimesNode | FailOnNode | InvalidNode
+export type Node = Patterns.Node
 
-interface NodeBase {
-  readonly description: string
-  readonly sources: ReadonlyArray<Source>
-}
-
-interface PartsNode extends NodeBase {
-  readonly _tag: "Parts"
-  readonly parts: ReadonlyArray<string>
-  readonly selector: OutputPattern.SourceSelector
-  /** How the leaf describes itself on stdout (`on stderr` is added for other selectors). */
-  readonly name: string
-}
-
-interface LinesNode extends NodeBase {
-  readonly _tag: "Lines"
-  readonly test: (line: string) => Option.Option<LineVerdict<unknown>>
-  readonly candidate: ((text: string, from: number) => number) | undefined
-  readonly selector: OutputPattern.SourceSelector
-  readonly name: string
-}
-
-interface AnyNode extends NodeBase {
-  readonly _tag: "Any"
-  readonly patterns: ReadonlyArray<Node>
-}
-
-interface AllNode extends NodeBase {
-  readonly _tag: "All"
-  readonly patterns: ReadonlyArray<Node>
-}
-
-interface TimesNode extends NodeBase {
-  readonly _tag: "Times"
-  readonly pattern: Node
-  readonly n: number
-}
-
-interface FailOnNode extends NodeBase {
-  readonly _tag: "FailOn"
-  readonly pattern: Node
-  readonly failures: ReadonlyArray<Node>
-}
-
-/** Built from invalid arguments: it fails at its first use, with the reason, instead of throwing where it is built. */
-interface InvalidNode extends NodeBase {
-  readonly _tag: "Invalid"
-}
+/** @internal */
+export type LineVerdict<A> = Patterns.LineVerdict<A>
 
 const Proto = {
   [TypeId]: TypeId,
@@ -86,25 +41,12 @@ const Proto = {
   }
 }
 
-const make = (fields: Node): any => Object.assign(Object.create(Proto), fields)
+const make = (node: Node): any => Object.assign(Object.create(Proto), node)
 
 const nodeOf = (pattern: OutputPattern.OutputPattern<any>): Node => pattern as unknown as Node
 
-const sourcesOf = (selector: OutputPattern.SourceSelector): ReadonlyArray<Source> =>
-  selector === "both" ? ["stdout", "stderr"] : [selector]
-
-const describeLeaf = (name: string, selector: OutputPattern.SourceSelector): string =>
-  selector === "stdout" ? name : `${name} on ${selector}`
-
 const partsLeaf = (parts: ReadonlyArray<string>, name: string, selector: OutputPattern.SourceSelector) =>
-  make({
-    _tag: "Parts",
-    parts,
-    name,
-    selector,
-    description: describeLeaf(name, selector),
-    sources: sourcesOf(selector)
-  })
+  make(Patterns.partsNode(parts, name, selector))
 
 /** @internal */
 export const allParts = (
@@ -120,7 +62,11 @@ const lineLeaf = <A>(
   description: string,
   source: OutputPattern.SourceSelector,
   test: (line: string) => Option.Option<A>
-): OutputPattern.OutputPattern<A> => lineDecider(description, source, (line) => Option.map(test(line), matched))
+): OutputPattern.OutputPattern<A> =>
+  make(Patterns.linesNode(description, source, (line) => {
+    const value = test(line)
+    return Option.isSome(value) ? Patterns.matched(value.value) : undefined
+  }))
 
 /** @internal */
 export const lineDecider = <A>(
@@ -133,15 +79,7 @@ export const lineDecider = <A>(
    */
   candidate?: (text: string, from: number) => number
 ): OutputPattern.OutputPattern<A> =>
-  make({
-    _tag: "Lines",
-    test,
-    candidate,
-    name: description,
-    selector: source,
-    description: describeLeaf(description, source),
-    sources: sourcesOf(source)
-  })
+  make(Patterns.linesNode(description, source, (line) => Option.getOrUndefined(test(line)), candidate))
 
 /** @internal */
 export const substring = (
@@ -154,24 +92,8 @@ export const regex = (
   pattern: RegExp,
   source: OutputPattern.SourceSelector = "stdout"
 ): OutputPattern.OutputPattern<RegExpExecArray> => {
-  // A global or sticky RegExp keeps state between `exec` calls; a per-line test must not.
-  const flags = pattern.flags.replace(/[gy]/g, "")
-  const re = pattern.global || pattern.sticky ? new RegExp(pattern.source, flags) : pattern
-  // One search over many lines finds the first line that may match (`m`: ^ and $ at line ends); that line is then
-  // tested on its own, so a match across lines is never taken. Lookarounds could see across a line end and miss a
-  // line that matches on its own: those patterns test every line.
-  const across = /\(\?<?[=!]/.test(pattern.source)
-    ? undefined
-    : new RegExp(pattern.source, flags.replace("m", "") + "gm")
-  return lineDecider(
-    String(pattern),
-    source,
-    (line) => Option.map(Option.fromNullable(re.exec(line)), matched),
-    across === undefined ? undefined : (text, from) => {
-      across.lastIndex = from
-      return across.exec(text)?.index ?? -1
-    }
-  )
+  const { candidate, test } = Patterns.regexTest(pattern)
+  return make(Patterns.linesNode(String(pattern), source, test, candidate))
 }
 
 /** @internal */
@@ -193,7 +115,7 @@ const withSource = (node: Node, source: OutputPattern.SourceSelector): OutputPat
     case "Parts":
       return partsLeaf(node.parts, node.name, source)
     case "Lines":
-      return lineDecider(node.name, source, node.test, node.candidate)
+      return make(Patterns.linesNode(node.name, source, node.test, node.candidate))
     case "Any":
       return any(...node.patterns.map((pattern) => withSource(pattern, source)))
     case "All":
@@ -213,17 +135,13 @@ const lift = (
 ): OutputPattern.OutputPattern<unknown> =>
   typeof input === "string" ? substring(input, source) : input instanceof RegExp ? regex(input, source) : input
 
-/** The selector that reads `sources`. */
-const selectorOf = (sources: ReadonlyArray<Source>): OutputPattern.SourceSelector =>
-  sources.length > 1 ? "both" : sources[0] ?? "stdout"
-
 /**
  * The pipes any of `patterns` reads, in order.
  *
  * @internal
  */
 export const union = (patterns: ReadonlyArray<OutputPattern.OutputPattern<unknown>>): ReadonlyArray<Source> =>
-  (["stdout", "stderr"] as const).filter((source) => patterns.some((pattern) => pattern.sources.includes(source)))
+  Patterns.union(patterns)
 
 /** @internal */
 export const any = <const Patterns extends ReadonlyArray<OutputPattern.OutputPattern<any>>>(
@@ -270,7 +188,7 @@ export const failOn = <A>(
   failures: ReadonlyArray<OutputPattern.PatternInput>
 ): OutputPattern.OutputPattern<A> => {
   // A failure given as a string or RegExp reads the same pipes as the pattern it guards.
-  const lifted = failures.map((failure) => lift(failure, selectorOf(self.sources)))
+  const lifted = failures.map((failure) => lift(failure, Patterns.selectorOf(self.sources)))
   return make({
     _tag: "FailOn",
     description: `${self.description}, failing on ${lifted.map((pattern) => pattern.description).join(" or ")}`,

@@ -2,21 +2,21 @@
  * The interpreter of output patterns (`matcherOf`): a fresh incremental matcher for a pattern's node, fed every
  * piece of output once and deciding as early as it can. The leaves' text matchers (every part appears; a line
  * passes a test, with a prefilter over many lines at once) and the combinations' (any, all, times, failOn) are here;
- * the patterns as data are in `outputPattern.ts`. About 400 lines: the line matcher's fast path (a prefilter over
+ * the patterns as data are in `Patterns.ts`. About 400 lines: the line matcher's fast path (a prefilter over
  * many lines at once) and its cutting of over-long lines are most of it, and they belong together.
  */
-import * as Option from "effect/Option"
-import type * as OutputPattern from "../OutputPattern.js"
-import type { Node } from "./outputPattern.js"
-
-type Source = OutputPattern.Source
-type Decision<A> = OutputPattern.Decision<A>
+import type { Decision, LineVerdict, Matcher, Node, Source } from "./Patterns.js"
 
 /**
  * The longest line a line-based pattern looks at as one piece. A longer line is cut into pieces of this many
  * characters, each tested on its own.
  *
- * @internal
+ * @example
+ * import { PatternMatchers } from "@effect-process/engine"
+ *
+ * const pieces = (length: number) => Math.ceil(length / PatternMatchers.MAX_LINE_LENGTH)
+ *
+ * @since 0.2.0
  */
 export const MAX_LINE_LENGTH = 1024 * 1024
 
@@ -24,7 +24,12 @@ export const MAX_LINE_LENGTH = 1024 * 1024
  * How much of a cut piece of an over-long line starts the next piece: a match shorter than this that straddles the
  * cut is found in the next piece.
  *
- * @internal
+ * @example
+ * import { PatternMatchers } from "@effect-process/engine"
+ *
+ * const longestSafeMatch = PatternMatchers.LINE_OVERLAP // found across a cut
+ *
+ * @since 0.2.0
  */
 export const LINE_OVERLAP = 64 * 1024
 
@@ -33,7 +38,12 @@ const MAX_SEEN_LENGTH = 1024 * 1024
 /**
  * A matcher of one source's text.
  *
- * @internal
+ * @example
+ * import type { PatternMatchers } from "@effect-process/engine"
+ *
+ * const never: PatternMatchers.TextMatcher<never> = { feed: () => undefined, finish: () => undefined }
+ *
+ * @since 0.2.0
  */
 export interface TextMatcher<A> {
   readonly feed: (text: string) => Decision<A> | undefined
@@ -43,7 +53,14 @@ export interface TextMatcher<A> {
 /**
  * Keeps the most recent `limit` characters of the text seen, for return values and error context.
  *
- * @internal
+ * @example
+ * import { PatternMatchers } from "@effect-process/engine"
+ *
+ * const seen = new PatternMatchers.SeenText(4)
+ * seen.append("hello")
+ * seen.value // "hello": whole pieces are kept until the rest exceeds the limit
+ *
+ * @since 0.2.0
  */
 export class SeenText {
   // Pieces, joined only when the text is asked for: appending is on the path of every chunk.
@@ -72,7 +89,7 @@ export class SeenText {
 const leafMatcher = <A>(
   sources: ReadonlyArray<Source>,
   textMatcher: (seen: SeenText) => TextMatcher<A>
-): OutputPattern.Matcher<A> => {
+): Matcher<A> => {
   const seen = new SeenText()
   const perSource = new Map<Source, TextMatcher<A>>()
   const get = (source: Source) => {
@@ -136,30 +153,18 @@ const partsMatcher = (parts: ReadonlyArray<string>) => (seen: SeenText): TextMat
   }
 }
 
-/** @internal */
-export const matched = <A>(value: A): LineVerdict<A> => ({ _tag: "Match", value })
-
-/**
- * What a line decider says of one line.
- *
- * @internal
- */
-export type LineVerdict<A> =
-  | { readonly _tag: "Match"; readonly value: A }
-  | { readonly _tag: "Fail"; readonly detail: string }
-
 /** Tests lines (without their `\n` or `\r\n`), reporting where each line ends in the piece that completed it. */
 const linesMatcher = <A>(
-  test: (line: string) => Option.Option<LineVerdict<A>>,
+  test: (line: string) => LineVerdict<A> | undefined,
   candidate: ((text: string, from: number) => number) | undefined
 ) =>
 (seen: SeenText): TextMatcher<A> => {
   const decide = (line: string, consumed: number): Decision<A> | undefined => {
     const verdict = test(line)
-    if (Option.isNone(verdict)) return undefined
-    return verdict.value._tag === "Match"
-      ? { _tag: "Matched", value: verdict.value.value, consumed }
-      : { _tag: "Failed", line, consumed, detail: verdict.value.detail }
+    if (verdict === undefined) return undefined
+    return verdict._tag === "Match"
+      ? { _tag: "Matched", value: verdict.value, consumed }
+      : { _tag: "Failed", line, consumed, detail: verdict.detail }
   }
   let current = ""
   let currentHasCR = false
@@ -253,9 +258,15 @@ const linesMatcher = <A>(
 /**
  * A fresh matcher for a pattern: the one place patterns are interpreted.
  *
- * @internal
+ * @example
+ * import { PatternMatchers, Patterns } from "@effect-process/engine"
+ *
+ * const matcher = PatternMatchers.matcherOf(Patterns.partsNode(["ready"], "\"ready\"", "stdout"))
+ * matcher.feed("ready\n", "stdout") // Matched
+ *
+ * @since 0.2.0
  */
-export const matcherOf = (node: Node): OutputPattern.Matcher<any> => {
+export const matcherOf = (node: Node): Matcher<any> => {
   switch (node._tag) {
     case "Parts":
       return leafMatcher(node.sources, partsMatcher(node.parts))
@@ -281,11 +292,11 @@ export const matcherOf = (node: Node): OutputPattern.Matcher<any> => {
  * this piece (by index, `undefined` for no decision) into the composite's decision.
  */
 const composite = (
-  matchers: Array<OutputPattern.Matcher<unknown> | undefined>,
+  matchers: Array<Matcher<unknown> | undefined>,
   decide: (decisions: ReadonlyArray<Decision<unknown> | undefined>) => Decision<any> | undefined
-): OutputPattern.Matcher<any> => {
+): Matcher<any> => {
   const seen = new SeenText()
-  const feedAll = (feed: (matcher: OutputPattern.Matcher<unknown>) => Decision<unknown> | undefined) =>
+  const feedAll = (feed: (matcher: Matcher<unknown>) => Decision<unknown> | undefined) =>
     decide(matchers.map((matcher) => matcher === undefined ? undefined : feed(matcher)))
   return {
     feed: (text, source) => {
@@ -313,15 +324,15 @@ const earliest = (decisions: ReadonlyArray<Decision<unknown> | undefined>): numb
 }
 
 /** The first decision in the text, among the patterns'. */
-const anyMatcher = (patterns: ReadonlyArray<Node>): OutputPattern.Matcher<unknown> =>
+const anyMatcher = (patterns: ReadonlyArray<Node>): Matcher<unknown> =>
   composite(patterns.map(matcherOf), (decisions) => {
     const index = earliest(decisions)
     return index < 0 ? undefined : decisions[index]
   })
 
 /** Every pattern's value, once the last has matched; the first failure fails it. */
-const allMatcher = (patterns: ReadonlyArray<Node>): OutputPattern.Matcher<Array<unknown>> => {
-  const matchers: Array<OutputPattern.Matcher<unknown> | undefined> = patterns.map(matcherOf)
+const allMatcher = (patterns: ReadonlyArray<Node>): Matcher<Array<unknown>> => {
+  const matchers: Array<Matcher<unknown> | undefined> = patterns.map(matcherOf)
   const values: Array<unknown> = patterns.map(() => undefined)
   let remaining = patterns.length
   return composite(matchers, (decisions) => {
@@ -340,16 +351,16 @@ const allMatcher = (patterns: ReadonlyArray<Node>): OutputPattern.Matcher<Array<
 }
 
 /** `n` matches of the pattern one after the other, the pattern starting afresh after each. */
-const timesMatcher = <A>(self: Node, n: number): OutputPattern.Matcher<Array<A>> => {
+const timesMatcher = <A>(self: Node, n: number): Matcher<Array<A>> => {
   // After a match the pattern starts afresh. A leaf reading both pipes keeps one matcher per pipe, so that a
   // match on one does not throw away the other's partial line.
   const perSource = (self._tag === "Parts" || self._tag === "Lines") && self.sources.length > 1
-  const currents = new Map<Source | "any", OutputPattern.Matcher<A>>()
+  const currents = new Map<Source | "any", Matcher<A>>()
   const currentFor = (source: Source) => {
     const key = perSource ? source : "any"
     let matcher = currents.get(key)
     if (matcher === undefined) {
-      matcher = matcherOf(self) as OutputPattern.Matcher<A>
+      matcher = matcherOf(self) as Matcher<A>
       currents.set(key, matcher)
     }
     return matcher
@@ -358,10 +369,10 @@ const timesMatcher = <A>(self: Node, n: number): OutputPattern.Matcher<Array<A>>
   const seen = new SeenText()
   const step = (
     source: Source,
-    decide: (matcher: OutputPattern.Matcher<A>) => Decision<A> | undefined,
+    decide: (matcher: Matcher<A>) => Decision<A> | undefined,
     rest: (
       offset: number
-    ) => ((matcher: OutputPattern.Matcher<A>) => Decision<A> | undefined) | undefined
+    ) => ((matcher: Matcher<A>) => Decision<A> | undefined) | undefined
   ) => {
     let offset = 0
     let decision = decide(currentFor(source))
@@ -403,11 +414,11 @@ const describeValue = (value: unknown, fallback: string): string => {
 }
 
 /** The pattern's decision, unless one of the failures comes first in the text. */
-const failOnMatcher = <A>(self: Node, lifted: ReadonlyArray<Node>): OutputPattern.Matcher<A> => {
-  const main = matcherOf(self) as OutputPattern.Matcher<A>
+const failOnMatcher = <A>(self: Node, lifted: ReadonlyArray<Node>): Matcher<A> => {
+  const main = matcherOf(self) as Matcher<A>
   const failing = lifted.map(matcherOf)
   const decide = (
-    decide: (matcher: OutputPattern.Matcher<unknown>) => Decision<unknown> | undefined
+    decide: (matcher: Matcher<unknown>) => Decision<unknown> | undefined
   ): Decision<A> | undefined => {
     const decisions = [decide(main), ...failing.map(decide)].map((decision, index) =>
       index === 0 || decision === undefined || decision._tag === "Failed" ? decision : {
