@@ -12,22 +12,14 @@
  *
  * @since 0.1.0
  */
-import { escapeUnsafe, quoteTail } from "@effect-process/engine/Quote"
+import * as Messages from "@effect-process/engine/Messages"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 
-const ProcessErrorTypeId: unique symbol = Symbol.for("@effect-process/core/ProcessError")
-const StateErrorTypeId: unique symbol = Symbol.for("@effect-process/core/StateError")
-const TimeoutErrorTypeId: unique symbol = Symbol.for("@effect-process/core/TimeoutError")
-
-/** Whether `u` carries `marker` (an error of this package, from any copy of it); never throws. */
-const isMarked = (u: unknown, marker: symbol): boolean => {
-  try {
-    return typeof u === "object" && u !== null && (u as Record<symbol, unknown>)[marker] === true
-  } catch {
-    return false // a Proxy whose trap throws is not one of these errors
-  }
-}
+const ProcessErrorTypeId: typeof Messages.ProcessErrorMarker = Messages.ProcessErrorMarker
+const StateErrorTypeId: typeof Messages.StateErrorMarker = Messages.StateErrorMarker
+const TimeoutErrorTypeId: typeof Messages.TimeoutErrorMarker = Messages.TimeoutErrorMarker
+const isMarked = Messages.isMarked
 
 /**
  * @since 0.1.0
@@ -113,16 +105,7 @@ export class ProcessError extends Data.TaggedError("ProcessError")<{
    * @since 0.1.0
    */
   override get message(): string {
-    const parts = [`${describeCommand(this.command, MESSAGE_COMMAND_LENGTH)}: ${this.reason}`]
-    if (this.pid !== undefined) parts.push(`pid ${this.pid}`)
-    if (this.exitCode !== undefined) parts.push(`exit code ${this.exitCode}`)
-    if (this.signal !== undefined) parts.push(`signal ${this.signal}`)
-    if (this.errno !== undefined) parts.push(this.errno)
-    if (this.detail !== undefined) parts.push(cut(this.detail, MESSAGE_DETAIL_LENGTH))
-    if (this.attempts !== undefined) parts.push(`after ${this.attempts} attempts`)
-    const last = lastLine(this.stderrTail) ?? lastLine(this.stdoutTail)
-    if (last !== undefined) parts.push(`last output: ${last}`)
-    return parts.join(", ")
+    return Messages.processErrorMessage(this)
   }
 }
 
@@ -183,8 +166,7 @@ export class StateError extends Data.TaggedError("StateError")<{
    * @since 0.1.0
    */
   override get message(): string {
-    const pid = this.pid === undefined ? "" : ` (pid ${this.pid})`
-    return `${describeCommand(this.command, MESSAGE_COMMAND_LENGTH)}${pid}: ${this.operation} refused: ${this.reason}`
+    return Messages.stateErrorMessage(this)
   }
 }
 
@@ -253,14 +235,7 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
    * @since 0.1.0
    */
   override get message(): string {
-    const pid = this.pid === undefined ? "" : ` (pid ${this.pid})`
-    const expected = this.expected === undefined ? "" : ` waiting for ${cut(this.expected, MESSAGE_DETAIL_LENGTH)}`
-    const seen = lastLine(this.seen)
-    return `${describeCommand(this.command, MESSAGE_COMMAND_LENGTH)}${pid}: ${this.reason} timed out after ${
-      Duration.format(this.timeout)
-    }${expected}${seen === undefined ? "" : `, last seen: ${seen}`}${
-      this.attempts === undefined ? "" : `, after ${this.attempts} attempts`
-    }`
+    return Messages.timeoutErrorMessage(this, Duration.format(this.timeout))
   }
 }
 
@@ -278,40 +253,4 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
  * @since 0.1.0
  * @category utils
  */
-export const describeCommand = (command: ReadonlyArray<string>, maxLength = Infinity): string => {
-  if (command.length === 0) return "<empty command>"
-  let out = ""
-  for (const arg of command) {
-    // Quoting a 3 MB argument only to cut it would cost its size again: look at a bounded prefix of each.
-    const shown = arg.length > maxLength ? arg.slice(0, maxLength) : arg
-    const quoted = /^[\w@%+=:,./-]+$/.test(shown) ? shown : escapeUnsafe(JSON.stringify(shown))
-    out = out.length === 0 ? quoted : `${out} ${quoted}`
-    if (out.length > maxLength) break
-  }
-  if (out.length <= maxLength) return out
-  const total = command.reduce((sum, arg) => sum + arg.length + 1, -1)
-  return `${out.slice(0, maxLength)}… (${Math.max(0, total - maxLength)} more characters)`
-}
-
-/** Error messages stay short: the argv and the detail are cut; the fields keep everything. */
-const MESSAGE_COMMAND_LENGTH = 300
-const MESSAGE_DETAIL_LENGTH = 500
-
-const cut = (text: string, maxLength: number): string =>
-  text.length <= maxLength ? text : `${text.slice(0, maxLength)}… (${text.length - maxLength} more characters)`
-
-/** The longest quoted last line in a message, escapes included. */
-const LAST_LINE_LENGTH = 200
-
-/** The last non-blank line of `text`, quoted and cut (see `quoteTail`). */
-const lastLine = (text: string | undefined): string | undefined => {
-  if (text === undefined) return undefined
-  let end = text.length
-  let last = ""
-  while (end > 0 && last.length === 0) {
-    const start = text.lastIndexOf("\n", end - 1)
-    last = text.slice(start + 1, end).trimEnd()
-    end = Math.max(start, 0)
-  }
-  return last.length === 0 ? undefined : quoteTail(last, LAST_LINE_LENGTH)
-}
+export const describeCommand: (command: ReadonlyArray<string>, maxLength?: number) => string = Messages.describeCommand

@@ -13,6 +13,13 @@
 export * as OutputChannel from "./OutputChannel.js"
 
 /**
+ * The messages of the errors about a process, and the markers that recognise them across copies.
+ *
+ * @since 0.2.0
+ */
+export * as Messages from "./Messages.js"
+
+/**
  * The interpreter of output patterns: an incremental matcher for a pattern's node.
  *
  * @since 0.2.0

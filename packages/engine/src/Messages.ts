@@ -1,0 +1,201 @@
+/**
+ * The messages of the errors about a process, the same in every line of the library: one line, bounded whatever
+ * the argv, the detail or the output (the argv is cut at 300 characters, a detail at 500, the last line of output
+ * at 200, escaped), with what a person needs to act: the command, the pid, the exit code or signal, the errno, the
+ * last line of output. The error classes are each line's own (tagged errors of its Effect); their `message` is
+ * built here. Also the markers by which `instanceof` recognises the errors of any copy of the packages.
+ *
+ * @since 0.2.0
+ */
+import { escapeUnsafe, quoteTail } from "./Quote.js"
+
+/**
+ * A readable one-line rendering of an argv array: arguments with spaces or quotes are JSON-quoted. With
+ * `maxLength`, a longer rendering is cut (with "…" and the number of characters left out), as error messages and
+ * log annotations do; the errors' `command` field always keeps the whole argv.
+ *
+ * @example
+ * import { Messages } from "@effect-process/engine"
+ *
+ * Messages.describeCommand(["sh", "-c", "echo hi"]) // 'sh -c "echo hi"'
+ * Messages.describeCommand(["echo", "x".repeat(1000)], 20) // 'echo xxxxxxxxxxxxxxx… (985 more characters)'
+ *
+ * @since 0.2.0
+ */
+export const describeCommand = (command: ReadonlyArray<string>, maxLength = Infinity): string => {
+  if (command.length === 0) return "<empty command>"
+  let out = ""
+  for (const arg of command) {
+    // Quoting a 3 MB argument only to cut it would cost its size again: look at a bounded prefix of each.
+    const shown = arg.length > maxLength ? arg.slice(0, maxLength) : arg
+    const quoted = /^[\w@%+=:,./-]+$/.test(shown) ? shown : escapeUnsafe(JSON.stringify(shown))
+    out = out.length === 0 ? quoted : `${out} ${quoted}`
+    if (out.length > maxLength) break
+  }
+  if (out.length <= maxLength) return out
+  const total = command.reduce((sum, arg) => sum + arg.length + 1, -1)
+  return `${out.slice(0, maxLength)}… (${Math.max(0, total - maxLength)} more characters)`
+}
+
+/** Error messages stay short: the argv and the detail are cut; the fields keep everything. */
+const MESSAGE_COMMAND_LENGTH = 300
+const MESSAGE_DETAIL_LENGTH = 500
+
+const cut = (text: string, maxLength: number): string =>
+  text.length <= maxLength ? text : `${text.slice(0, maxLength)}… (${text.length - maxLength} more characters)`
+
+/** The longest quoted last line in a message, escapes included. */
+const LAST_LINE_LENGTH = 200
+
+/** The last non-blank line of `text`, quoted and cut (see `quoteTail`). */
+const lastLine = (text: string | undefined): string | undefined => {
+  if (text === undefined) return undefined
+  let end = text.length
+  let last = ""
+  while (end > 0 && last.length === 0) {
+    const start = text.lastIndexOf("\n", end - 1)
+    last = text.slice(start + 1, end).trimEnd()
+    end = Math.max(start, 0)
+  }
+  return last.length === 0 ? undefined : quoteTail(last, LAST_LINE_LENGTH)
+}
+
+/**
+ * The fields of a `ProcessError` a message is made of.
+ *
+ * @since 0.2.0
+ */
+export interface ProcessErrorFields {
+  readonly reason: string
+  readonly command: ReadonlyArray<string>
+  readonly pid?: number | undefined
+  readonly exitCode?: number | undefined
+  readonly signal?: string | undefined
+  readonly errno?: string | undefined
+  readonly detail?: string | undefined
+  readonly attempts?: number | undefined
+  readonly stdoutTail?: string | undefined
+  readonly stderrTail?: string | undefined
+}
+
+/**
+ * The message of a `ProcessError`.
+ *
+ * @example
+ * import { Messages } from "@effect-process/engine"
+ *
+ * Messages.processErrorMessage({ reason: "NonZeroExit", command: ["make"], pid: 42, exitCode: 2, stderrTail: "oops\n" })
+ * // 'make: NonZeroExit, pid 42, exit code 2, last output: "oops"'
+ *
+ * @since 0.2.0
+ */
+export const processErrorMessage = (error: ProcessErrorFields): string => {
+  const parts = [`${describeCommand(error.command, MESSAGE_COMMAND_LENGTH)}: ${error.reason}`]
+  if (error.pid !== undefined) parts.push(`pid ${error.pid}`)
+  if (error.exitCode !== undefined) parts.push(`exit code ${error.exitCode}`)
+  if (error.signal !== undefined) parts.push(`signal ${error.signal}`)
+  if (error.errno !== undefined) parts.push(error.errno)
+  if (error.detail !== undefined) parts.push(cut(error.detail, MESSAGE_DETAIL_LENGTH))
+  if (error.attempts !== undefined) parts.push(`after ${error.attempts} attempts`)
+  const last = lastLine(error.stderrTail) ?? lastLine(error.stdoutTail)
+  if (last !== undefined) parts.push(`last output: ${last}`)
+  return parts.join(", ")
+}
+
+/**
+ * The message of a `StateError`.
+ *
+ * @example
+ * import { Messages } from "@effect-process/engine"
+ *
+ * Messages.stateErrorMessage({ reason: "StdinClosed", command: ["cat"], pid: 7, operation: "write" })
+ * // "cat (pid 7): write refused: StdinClosed"
+ *
+ * @since 0.2.0
+ */
+export const stateErrorMessage = (error: {
+  readonly reason: string
+  readonly command: ReadonlyArray<string>
+  readonly pid?: number | undefined
+  readonly operation: string
+}): string => {
+  const pid = error.pid === undefined ? "" : ` (pid ${error.pid})`
+  return `${describeCommand(error.command, MESSAGE_COMMAND_LENGTH)}${pid}: ${error.operation} refused: ${error.reason}`
+}
+
+/**
+ * The message of a `TimeoutError`; `timeout` is the duration as the line formats it.
+ *
+ * @example
+ * import { Messages } from "@effect-process/engine"
+ *
+ * Messages.timeoutErrorMessage({ reason: "ReadLine", command: ["server"], expected: "a line" }, "2s")
+ * // "server: ReadLine timed out after 2s waiting for a line"
+ *
+ * @since 0.2.0
+ */
+export const timeoutErrorMessage = (
+  error: {
+    readonly reason: string
+    readonly command: ReadonlyArray<string>
+    readonly pid?: number | undefined
+    readonly seen?: string | undefined
+    readonly expected?: string | undefined
+    readonly attempts?: number | undefined
+  },
+  timeout: string
+): string => {
+  const pid = error.pid === undefined ? "" : ` (pid ${error.pid})`
+  const expected = error.expected === undefined ? "" : ` waiting for ${cut(error.expected, MESSAGE_DETAIL_LENGTH)}`
+  const seen = lastLine(error.seen)
+  return `${
+    describeCommand(error.command, MESSAGE_COMMAND_LENGTH)
+  }${pid}: ${error.reason} timed out after ${timeout}${expected}${seen === undefined ? "" : `, last seen: ${seen}`}${
+    error.attempts === undefined ? "" : `, after ${error.attempts} attempts`
+  }`
+}
+
+/**
+ * The markers of the three errors: `instanceof` is by marker, not by prototype, so that a program that loads the
+ * packages twice (an ES module and a CommonJS build, two versions, or both lines) recognises the errors of either.
+ *
+ * @example
+ * import { Messages } from "@effect-process/engine"
+ *
+ * const isProcessError = (u: unknown) => Messages.isMarked(u, Messages.ProcessErrorMarker)
+ *
+ * @since 0.2.0
+ */
+export const ProcessErrorMarker: unique symbol = Symbol.for("@effect-process/core/ProcessError")
+
+/**
+ * See `ProcessErrorMarker`.
+ *
+ * @since 0.2.0
+ */
+export const StateErrorMarker: unique symbol = Symbol.for("@effect-process/core/StateError")
+
+/**
+ * See `ProcessErrorMarker`.
+ *
+ * @since 0.2.0
+ */
+export const TimeoutErrorMarker: unique symbol = Symbol.for("@effect-process/core/TimeoutError")
+
+/**
+ * Whether `u` carries `marker`; never throws (a Proxy whose trap throws carries none).
+ *
+ * @example
+ * import { Messages } from "@effect-process/engine"
+ *
+ * Messages.isMarked({}, Messages.StateErrorMarker) // false
+ *
+ * @since 0.2.0
+ */
+export const isMarked = (u: unknown, marker: symbol): boolean => {
+  try {
+    return typeof u === "object" && u !== null && (u as Record<symbol, unknown>)[marker] === true
+  } catch {
+    return false
+  }
+}
