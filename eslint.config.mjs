@@ -11,7 +11,8 @@ export default tseslint.config(
       "**/.bench",
       // generated at build time from README.md and from the JSDoc examples
       "scratchpad/src/readme-examples.ts",
-      "scratchpad/doc-examples"
+      "scratchpad/doc-examples",
+      "packages/effect4-node/doc-examples"
     ]
   },
   ...tseslint.configs.recommended,
