@@ -25,36 +25,7 @@ const isMarked = Messages.isMarked
  * @since 0.1.0
  * @category models
  */
-export type ProcessErrorReason =
-  /** The command or an option is malformed: empty argv, a NUL byte, a negative duration. Nothing was started. */
-  | "InvalidCommand"
-  /** The operating system refused to start the process (ENOENT, EACCES, missing cwd, EAGAIN, ...). See `errno`. */
-  | "SpawnFailed"
-  /** The process exited (or its output ended) before a `waitForOutput` pattern matched. */
-  | "ExitedBeforeMatch"
-  /** The process exited before readiness was established. */
-  | "ExitedBeforeReady"
-  /** A readiness probe or a fail-on pattern declared the process failed. */
-  | "ReadinessFailed"
-  /** `run` saw a non-zero exit code. */
-  | "NonZeroExit"
-  /** `run` saw the process die of a signal. */
-  | "KilledBySignal"
-  /** The output a read waited for will never come: the pipe reached end-of-file. */
-  | "OutputEnded"
-  /**
-   * A line reader (`lines`, `readLine`, `takeLines`) met a line longer than `maxLineLength`; the line was skipped
-   * (the next line read starts after it; the byte streams and the tails still have it).
-   */
-  | "LineTooLong"
-  /** `run` collected more output than `maxBuffer` allows; the process was terminated. */
-  | "MaxBufferExceeded"
-  /** Writing to stdin failed, typically EPIPE because the child exited or closed its stdin. */
-  | "WriteFailed"
-  /** Sending a signal failed for a reason other than the process being gone (EPERM). */
-  | "SignalFailed"
-  /** A `Supervisor` gave up restarting: start limit hit or backoff schedule exhausted. */
-  | "GaveUp"
+export type ProcessErrorReason = Messages.ProcessErrorReason
 
 /**
  * The process could not do what was asked, or the request was malformed.
@@ -70,22 +41,7 @@ export type ProcessErrorReason =
  * @since 0.1.0
  * @category errors
  */
-export class ProcessError extends Data.TaggedError("ProcessError")<{
-  readonly reason: ProcessErrorReason
-  readonly command: ReadonlyArray<string>
-  readonly pid?: number | undefined
-  readonly exitCode?: number | undefined
-  readonly signal?: string | undefined
-  /** The `code` of the underlying system error, e.g. `"ENOENT"`. */
-  readonly errno?: string | undefined
-  readonly stdoutTail?: string | undefined
-  readonly stderrTail?: string | undefined
-  /** A short human explanation, added to the message. */
-  readonly detail?: string | undefined
-  /** How many launch attempts were made, when `retry` was used. */
-  readonly attempts?: number | undefined
-  readonly cause?: unknown
-}> {
+export class ProcessError extends Data.TaggedError("ProcessError")<Messages.ProcessErrorFields> {
   /**
    * `instanceof` by a marker, not by prototype: a program that loads this package twice (its ES module and its
    * CommonJS build, or two versions) still recognizes the errors of either copy.
@@ -113,15 +69,7 @@ export class ProcessError extends Data.TaggedError("ProcessError")<{
  * @since 0.1.0
  * @category models
  */
-export type StateErrorReason =
-  /** The handle's scope was closed: the process was released. */
-  | "Released"
-  /** Another reader is consuming the same pipe; pipes have one reader at a time. */
-  | "ConcurrentRead"
-  /** The pipe was not captured (`"inherit"` or `"ignore"`), so it cannot be read or written. */
-  | "NotPiped"
-  /** `write` after `closeStdin`. */
-  | "StdinClosed"
+export type StateErrorReason = Messages.StateErrorReason
 
 /**
  * The handle was used in a state that does not allow the operation.
@@ -140,13 +88,7 @@ export type StateErrorReason =
  * @since 0.1.0
  * @category errors
  */
-export class StateError extends Data.TaggedError("StateError")<{
-  readonly reason: StateErrorReason
-  readonly command: ReadonlyArray<string>
-  readonly pid?: number | undefined
-  /** The operation that was refused, e.g. `"write"`. */
-  readonly operation: string
-}> {
+export class StateError extends Data.TaggedError("StateError")<Messages.StateErrorFields> {
   /**
    * `instanceof` by a marker, not by prototype: a program that loads this package twice (its ES module and its
    * CommonJS build, or two versions) still recognizes the errors of either copy.
@@ -174,7 +116,7 @@ export class StateError extends Data.TaggedError("StateError")<{
  * @since 0.1.0
  * @category models
  */
-export type TimeoutErrorReason = "ReadLine" | "ReadChar" | "WaitForOutput" | "Readiness" | "Run"
+export type TimeoutErrorReason = Messages.TimeoutErrorReason
 
 /**
  * An operation that waits ran out of time. `seen` is the output the operation saw while it waited (bounded).
@@ -193,20 +135,9 @@ export type TimeoutErrorReason = "ReadLine" | "ReadChar" | "WaitForOutput" | "Re
  * @since 0.1.0
  * @category errors
  */
-export class TimeoutError extends Data.TaggedError("TimeoutError")<{
-  readonly reason: TimeoutErrorReason
-  readonly command: ReadonlyArray<string>
-  readonly pid?: number | undefined
-  readonly timeout: Duration.Duration
-  /** Output the operation saw while waiting (its most recent part when long). */
-  readonly seen?: string | undefined
-  /** What the operation was waiting for, e.g. the expected parts. */
-  readonly expected?: string | undefined
-  readonly stdoutTail?: string | undefined
-  readonly stderrTail?: string | undefined
-  /** How many launch attempts were made, when `retry` was used. */
-  readonly attempts?: number | undefined
-}> {
+export class TimeoutError
+  extends Data.TaggedError("TimeoutError")<Messages.TimeoutErrorFields & { readonly timeout: Duration.Duration }>
+{
   /**
    * `instanceof` by a marker, not by prototype: a program that loads this package twice (its ES module and its
    * CommonJS build, or two versions) still recognizes the errors of either copy.

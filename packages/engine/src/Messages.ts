@@ -61,21 +61,109 @@ const lastLine = (text: string | undefined): string | undefined => {
 }
 
 /**
- * The fields of a `ProcessError` a message is made of.
+ * @since 0.2.0
+ */
+export type ProcessErrorReason =
+  /** The command or an option is malformed: empty argv, a NUL byte, a negative duration. Nothing was started. */
+  | "InvalidCommand"
+  /** The operating system refused to start the process (ENOENT, EACCES, missing cwd, EAGAIN, ...). See `errno`. */
+  | "SpawnFailed"
+  /** The process exited (or its output ended) before a `waitForOutput` pattern matched. */
+  | "ExitedBeforeMatch"
+  /** The process exited before readiness was established. */
+  | "ExitedBeforeReady"
+  /** A readiness probe or a fail-on pattern declared the process failed. */
+  | "ReadinessFailed"
+  /** `run` saw a non-zero exit code. */
+  | "NonZeroExit"
+  /** `run` saw the process die of a signal. */
+  | "KilledBySignal"
+  /** The output a read waited for will never come: the pipe reached end-of-file. */
+  | "OutputEnded"
+  /**
+   * A line reader (`lines`, `readLine`, `takeLines`) met a line longer than `maxLineLength`; the line was skipped
+   * (the next line read starts after it; the byte streams and the tails still have it).
+   */
+  | "LineTooLong"
+  /** `run` collected more output than `maxBuffer` allows; the process was terminated. */
+  | "MaxBufferExceeded"
+  /** Writing to stdin failed, typically EPIPE because the child exited or closed its stdin. */
+  | "WriteFailed"
+  /** Sending a signal failed for a reason other than the process being gone (EPERM). */
+  | "SignalFailed"
+  /** A `Supervisor` gave up restarting: start limit hit or backoff schedule exhausted. */
+  | "GaveUp"
+
+/**
+ * @since 0.2.0
+ */
+export type StateErrorReason =
+  /** The handle's scope was closed: the process was released. */
+  | "Released"
+  /** Another reader is consuming the same pipe; pipes have one reader at a time. */
+  | "ConcurrentRead"
+  /** The pipe was not captured (`"inherit"` or `"ignore"`), so it cannot be read or written. */
+  | "NotPiped"
+  /** `write` after `closeStdin`. */
+  | "StdinClosed"
+
+/**
+ * @since 0.2.0
+ */
+export type TimeoutErrorReason = "ReadLine" | "ReadChar" | "WaitForOutput" | "Readiness" | "Run"
+
+/**
+ * The fields of a `ProcessError`, in every line (each line's class adds nothing but its Effect's error base).
  *
  * @since 0.2.0
  */
-export interface ProcessErrorFields {
-  readonly reason: string
+export type ProcessErrorFields = {
+  readonly reason: ProcessErrorReason
   readonly command: ReadonlyArray<string>
   readonly pid?: number | undefined
   readonly exitCode?: number | undefined
   readonly signal?: string | undefined
+  /** The `code` of the underlying system error, e.g. `"ENOENT"`. */
   readonly errno?: string | undefined
-  readonly detail?: string | undefined
-  readonly attempts?: number | undefined
   readonly stdoutTail?: string | undefined
   readonly stderrTail?: string | undefined
+  /** A short human explanation, added to the message. */
+  readonly detail?: string | undefined
+  /** How many launch attempts were made, when `retry` was used. */
+  readonly attempts?: number | undefined
+  readonly cause?: unknown
+}
+
+/**
+ * The fields of a `StateError`.
+ *
+ * @since 0.2.0
+ */
+export type StateErrorFields = {
+  readonly reason: StateErrorReason
+  readonly command: ReadonlyArray<string>
+  readonly pid?: number | undefined
+  /** The operation that was refused, e.g. `"write"`. */
+  readonly operation: string
+}
+
+/**
+ * The fields of a `TimeoutError`, but its `timeout`, which is each line's `Duration`.
+ *
+ * @since 0.2.0
+ */
+export type TimeoutErrorFields = {
+  readonly reason: TimeoutErrorReason
+  readonly command: ReadonlyArray<string>
+  readonly pid?: number | undefined
+  /** Output the operation saw while waiting (its most recent part when long). */
+  readonly seen?: string | undefined
+  /** What the operation was waiting for, e.g. the expected parts. */
+  readonly expected?: string | undefined
+  readonly stdoutTail?: string | undefined
+  readonly stderrTail?: string | undefined
+  /** How many launch attempts were made, when `retry` was used. */
+  readonly attempts?: number | undefined
 }
 
 /**
@@ -113,12 +201,7 @@ export const processErrorMessage = (error: ProcessErrorFields): string => {
  *
  * @since 0.2.0
  */
-export const stateErrorMessage = (error: {
-  readonly reason: string
-  readonly command: ReadonlyArray<string>
-  readonly pid?: number | undefined
-  readonly operation: string
-}): string => {
+export const stateErrorMessage = (error: StateErrorFields): string => {
   const pid = error.pid === undefined ? "" : ` (pid ${error.pid})`
   return `${describeCommand(error.command, MESSAGE_COMMAND_LENGTH)}${pid}: ${error.operation} refused: ${error.reason}`
 }
@@ -134,17 +217,7 @@ export const stateErrorMessage = (error: {
  *
  * @since 0.2.0
  */
-export const timeoutErrorMessage = (
-  error: {
-    readonly reason: string
-    readonly command: ReadonlyArray<string>
-    readonly pid?: number | undefined
-    readonly seen?: string | undefined
-    readonly expected?: string | undefined
-    readonly attempts?: number | undefined
-  },
-  timeout: string
-): string => {
+export const timeoutErrorMessage = (error: TimeoutErrorFields, timeout: string): string => {
   const pid = error.pid === undefined ? "" : ` (pid ${error.pid})`
   const expected = error.expected === undefined ? "" : ` waiting for ${cut(error.expected, MESSAGE_DETAIL_LENGTH)}`
   const seen = lastLine(error.seen)
