@@ -99,7 +99,10 @@ describe("NodeProcess (Effect 4): the spawner", () => {
         onStderrEnd: ignore,
         onExit: ignore
       })
-      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 100)))
+      // the shell and its two sleeps, once they have started (polled: a loaded machine forks slowly)
+      yield* Effect.promise(async () => {
+        for (let i = 0; i < 150 && marked(marker).length < 3; i++) await new Promise((r) => setTimeout(r, 20))
+      })
       expect(marked(marker).length).toBe(3)
       expect(yield* proc.groupAlive).toBe(true)
       expect(yield* proc.signal("SIGTERM", "group")).toBe(true)
@@ -129,17 +132,20 @@ describe("NodeProcess (Effect 4): the spawner", () => {
       const spawner = yield* ProcessSpawner.ProcessSpawner
       let stdout = ""
       let exited: () => void = () => {}
+      let ended: () => void = () => {}
+      // The exit can be reported before the last output: wait for both.
       const exit = new Promise<void>((resolve) => (exited = resolve))
+      const end = new Promise<void>((resolve) => (ended = resolve))
       const ignore = () => {}
       const proc = yield* spawner.spawn(request(["head", "-n", "1"], marker), {
         onStdout: (chunk) => (stdout += Buffer.from(chunk).toString()),
-        onStdoutEnd: ignore,
+        onStdoutEnd: () => ended(),
         onStderr: ignore,
         onStderrEnd: ignore,
         onExit: () => exited()
       })
       yield* proc.write(new TextEncoder().encode("one\n"))
-      yield* Effect.promise(() => exit)
+      yield* Effect.promise(() => Promise.all([exit, end]))
       yield* proc.closeStdin
       const error = yield* Effect.flip(proc.write(new Uint8Array([1])))
       expect(error.code).toMatch(/EPIPE|ERR_STREAM_DESTROYED/)
