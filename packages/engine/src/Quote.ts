@@ -1,24 +1,47 @@
 /**
- * Output quoted for an error message: JSON-quoted, with the characters JSON leaves as they are but a terminal acts
- * on escaped too (DEL, the C1 controls, the bidirectional overrides), and cut from the front to a length that
- * counts the escapes, on whole code points, with the quote always closed.
+ * Text made safe for one line of a message or a log: output quoted (JSON-quoted, with the characters JSON leaves
+ * as they are but a terminal acts on escaped too, and cut from the front to a length that counts the escapes, on
+ * whole code points, with the quote always closed); any text with those characters escaped; any text cut on a
+ * code point boundary.
  */
 
-/** Characters JSON does not escape that can still garble or disguise a message in a terminal. */
-const UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g
+/**
+ * Characters that can garble or disguise a line in a terminal or a log: the C0 controls (JSON escapes them itself),
+ * DEL, the C1 controls, the bidirectional marks and overrides, the line and paragraph separators.
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g
 
 /**
- * `quoted` (JSON-quoted already) with the characters JSON leaves as they are escaped.
+ * `text` with every character that can garble or disguise a line escaped as `\uXXXX`. JSON-quoted text keeps its
+ * own escapes: only the characters JSON leaves as they are change.
  *
  * @example
  * import { Quote } from "@effect-process/engine"
  *
  * Quote.escapeUnsafe(JSON.stringify("a\u202eb")) // "\"a\\u202eb\"": the bidi override is escaped
+ * Quote.escapeUnsafe("we\nird") // "we\\u000aird": one line
  *
  * @since 0.2.0
  */
-export const escapeUnsafe = (quoted: string): string =>
-  quoted.replace(UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`)
+export const escapeUnsafe = (text: string): string =>
+  text.replace(UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`)
+
+/**
+ * `text` if it has at most `maxLength` characters, else its start and "…", `maxLength` characters in all, never
+ * cutting a surrogate pair in two.
+ *
+ * @example
+ * import { Quote } from "@effect-process/engine"
+ *
+ * Quote.truncate("abcdef", 4) // "abc…"
+ *
+ * @since 0.2.0
+ */
+export const truncate = (text: string, maxLength: number): string => {
+  if (text.length <= maxLength) return text
+  const code = text.charCodeAt(maxLength - 2)
+  return `${text.slice(0, code >= 0xd800 && code <= 0xdbff ? maxLength - 2 : maxLength - 1)}…`
+}
 
 /**
  * `text` quoted, at most `maxLength` characters as quoted; when cut, its end is kept, after "…".

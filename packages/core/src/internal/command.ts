@@ -129,11 +129,17 @@ export const decodeLogLevel = (
   name: string,
   input: unknown
 ): Either.Either<LogLevel.LogLevel | undefined, ProcessError> => {
-  const level = typeof input === "string" && Object.hasOwn(LOG_LEVELS, input) ? LOG_LEVELS[input] : undefined
-  if (level === undefined) {
-    return Either.left(invalid(command, `${name} must be a log level name, e.g. "Info" (got ${shown(input)})`))
-  }
-  return Either.right(level === LogLevel.None ? undefined : level)
+  const level = levelNamed(input)
+  return level === null
+    ? Either.left(invalid(command, `${name} must be a log level name, e.g. "Info" (got ${shown(input)})`))
+    : Either.right(level)
+}
+
+/** The level `input` names (`undefined` for `"None"`: off), or `null` when it names none. */
+const levelNamed = (input: unknown): LogLevel.LogLevel | undefined | null => {
+  if (typeof input !== "string" || !Object.hasOwn(LOG_LEVELS, input)) return null
+  const level = LOG_LEVELS[input]!
+  return level === LogLevel.None ? undefined : level
 }
 
 const isEmptyRecord = (record: Readonly<Record<string, unknown>>): boolean => {
@@ -282,10 +288,11 @@ const normalizeOptions = (
   let relayStderr: LogLevel.LogLevel | undefined
   if (relay === true) relayStderr = LogLevel.Info
   else if (relay !== false) {
-    if (typeof relay !== "string" || !Object.hasOwn(LOG_LEVELS, relay)) {
+    const level = levelNamed(relay)
+    if (level === null) {
       return Either.left(invalid(argv, `relayStderr must be a boolean or a log level name (got ${String(relay)})`))
     }
-    relayStderr = LOG_LEVELS[relay] === LogLevel.None ? undefined : LOG_LEVELS[relay]
+    relayStderr = level
   }
   const unset = options.unsetEnv ?? []
   if (!Array.isArray(unset)) {

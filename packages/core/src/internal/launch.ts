@@ -3,6 +3,7 @@
  * group with the output pump attached, the release registered in the scope, the readiness check raced against the
  * exit and the timeout, and (with `retry`) each attempt in a scope of its own.
  */
+import { truncate } from "@effect-process/engine/Quote"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
@@ -204,7 +205,7 @@ const makeProcess = (settings: Settings): Effect.Effect<Process, ProcessError, P
 /** The names of the variables set for a launch (never their values: they may be secrets), if any. */
 const launchedEnv = (set: Readonly<Record<string, string | undefined>>): { envKeys?: string } => {
   const names = Object.keys(set).join(",")
-  return names.length === 0 ? {} : { envKeys: names.length <= 300 ? names : `${names.slice(0, 299)}…` }
+  return names.length === 0 ? {} : { envKeys: truncate(names, 300) }
 }
 
 /**

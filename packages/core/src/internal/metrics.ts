@@ -1,3 +1,4 @@
+import { escapeUnsafe, truncate } from "@effect-process/engine/Quote"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
 import * as MetricKey from "effect/MetricKey"
@@ -38,17 +39,13 @@ export const restarts: Metric.Metric.Counter<number> = Metric.fromMetricKey(rest
 /** @internal */
 export const launchToReady: Metric.Metric.Histogram<number> = Metric.fromMetricKey(launchToReadyKey)
 
-const UNSAFE_IN_NAME = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g
-
-const escapeChar = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`
-
 /** The `program` tag: the basename of argv[0] (bounded cardinality, unlike the full command line). */
 export const program = (command: ReadonlyArray<string>): string => {
   const first = (command[0] ?? "").replace(/\/+$/, "")
   const base = first.slice(first.lastIndexOf("/") + 1)
   // One line, bounded: the name is a metric tag, a log annotation and part of log messages. Control, line
   // separator and bidirectional characters are escaped; an empty name (argv[0] "/") is shown as "/".
-  const name = (base.length > 64 ? `${base.slice(0, 63)}…` : base).replace(UNSAFE_IN_NAME, escapeChar)
+  const name = escapeUnsafe(truncate(base, 64))
   return name.length === 0 ? "/" : name
 }
 

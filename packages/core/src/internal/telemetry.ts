@@ -3,6 +3,7 @@
  * only when Debug is enabled, a span only when a tracer is installed, and no log can turn a launch or a release
  * into a defect.
  */
+import { escapeUnsafe, truncate } from "@effect-process/engine/Quote"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as LogLevel from "effect/LogLevel"
@@ -44,14 +45,8 @@ export const describeFailure = (error: unknown): string => {
   } catch {
     text = "an error that cannot be shown"
   }
-  // One line: line breaks become spaces; other control, line separator and bidirectional characters are escaped.
-  text = text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, " ").replace(
-    /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`
-  )
-  if (text.length <= 500) return text
-  const code = text.charCodeAt(498)
-  return `${text.slice(0, code >= 0xd800 && code <= 0xdbff ? 498 : 499)}…`
+  // One line: line breaks become spaces; other control and bidirectional characters are escaped.
+  return truncate(escapeUnsafe(text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, " ")), 500)
 }
 
 /**
