@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import type * as Spawn from "@effect-process/engine/Spawn"
+import * as Spawn from "@effect-process/engine/Spawn"
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { ProcessError } from "./ProcessError.js"
@@ -34,6 +34,24 @@ export type Signal = Spawn.Signal
  * @category models
  */
 export type EnvironmentSpec = Spawn.EnvironmentSpec
+
+/**
+ * Builds the child's environment from the parent's: optionally start from `base`, drop `unset` names and prefixes,
+ * then apply `set`.
+ *
+ * @example
+ * import { resolveEnvironment } from "effect-process/ProcessSpawner"
+ *
+ * resolveEnvironment({ PATH: "/bin", COVERAGE_FILE: "x" }, { extend: true, unset: ["COVERAGE*"], set: { A: "1" } })
+ * // { PATH: "/bin", A: "1" }
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const resolveEnvironment: (
+  base: Readonly<Record<string, string | undefined>>,
+  spec: EnvironmentSpec
+) => Record<string, string> = Spawn.resolveEnvironment
 
 /**
  * What to start.

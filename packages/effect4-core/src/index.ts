@@ -1,21 +1,49 @@
 /**
- * effect-process for Effect 4. In progress: the typed errors and the platform service are here; the process
- * resource (`ManagedProcess`), readiness, patterns and supervision follow, on the engine shared with the Effect 3
- * line (`@effect-process/core`).
- *
  * @since 0.1.0
  */
+export * as ManagedProcess from "./ManagedProcess.js"
 
 /**
- * The typed errors: `ProcessError`, `StateError`, `TimeoutError`.
- *
  * @since 0.1.0
  */
-export * from "./ProcessError.js"
+export * as Handshake from "./Handshake.js"
 
 /**
- * The platform service that starts processes.
- *
+ * @since 0.1.0
+ */
+export * as OutputPattern from "./OutputPattern.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ProcessMetrics from "./ProcessMetrics.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Readiness from "./Readiness.js"
+
+/**
  * @since 0.1.0
  */
 export * as ProcessSpawner from "./ProcessSpawner.js"
+
+/**
+ * @since 0.1.0
+ */
+export { ProcessError, StateError, TimeoutError } from "./ProcessError.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TestSpawner from "./TestSpawner.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Supervisor from "./Supervisor.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ProcessManager from "./ProcessManager.js"

@@ -5,6 +5,13 @@
  */
 
 /**
+ * `PR_SET_PDEATHSIG` for the direct child, through `setpriv`.
+ *
+ * @since 0.2.0
+ */
+export * as Pdeathsig from "./node/Pdeathsig.js"
+
+/**
  * Signalling process groups; whether one has live members.
  *
  * @since 0.2.0

@@ -6,8 +6,14 @@
 import * as Spawn from "@effect-process/engine/node/Spawn"
 import { processWideReaper } from "@effect-process/engine/node/Watchdog"
 import { ProcessError } from "effect-process/ProcessError"
-import type * as ProcessSpawner from "effect-process/ProcessSpawner"
+import * as ProcessSpawner from "effect-process/ProcessSpawner"
+import { Connector } from "effect-process/Readiness"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Net from "node:net"
+import type * as NodeProcess from "../NodeProcess.js"
+import * as childProcessSpawner from "./childProcessSpawner.js"
 
 type SpawnedProcessError = ProcessSpawner.SpawnedProcessError
 
@@ -74,3 +80,42 @@ export const spawner = { spawn: makeSpawn(processWideReaper) }
 
 /** @internal */
 export const spawnerWithoutReaper = { spawn: makeSpawn({}) }
+
+/**
+ * Opens (and at once closes) a TCP connection; false on any error or after `timeout`.
+ *
+ * @internal
+ */
+export const canConnect = (host: string, port: number, timeout: Duration.Duration): Effect.Effect<boolean> =>
+  Effect.callback<boolean>((resume) => {
+    const socket = Net.connect({ host, port })
+    const forget = () => {
+      socket.removeAllListeners()
+      socket.on("error", () => {})
+      socket.destroy()
+    }
+    const done = (open: boolean) => {
+      forget()
+      resume(Effect.succeed(open))
+    }
+    socket.setTimeout(Duration.toMillis(timeout), () => done(false))
+    socket.once("connect", () => done(true))
+    socket.once("error", () => done(false))
+    return Effect.sync(forget)
+  })
+
+/** @internal */
+export const layerConnector: Layer.Layer<Connector> = Layer.succeed(Connector, { canConnect })
+
+/**
+ * Everything `NodeProcess.layer` provides, on `spawner`: the spawner, the TCP connector, and Effect 4's
+ * `ChildProcessSpawner` on this library's process resource.
+ *
+ * @internal
+ */
+export const layerWith = (spawner: ProcessSpawner.ProcessSpawner["Service"]): Layer.Layer<NodeProcess.Services> =>
+  Layer.mergeAll(
+    Layer.succeed(ProcessSpawner.ProcessSpawner, spawner),
+    layerConnector,
+    childProcessSpawner.layerWith(spawner)
+  )

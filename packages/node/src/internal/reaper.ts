@@ -3,6 +3,7 @@
  * and `PR_SET_PDEATHSIG` for the direct child. `NodeProcess.layer` uses the process-wide watchdog instead.
  */
 import { ProcessError, ProcessSpawner } from "@effect-process/core"
+import { withPdeathsig } from "@effect-process/engine/node/Pdeathsig"
 import { DEFAULT_GRACE_MILLIS, startWatchdog } from "@effect-process/engine/node/Watchdog"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as CommandExecutor from "@effect/platform/CommandExecutor"
@@ -13,62 +14,12 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import * as Fs from "node:fs"
-import * as Path from "node:path"
 import type * as NodeProcess from "../NodeProcess.js"
 import type * as NodeReaper from "../NodeReaper.js"
 import * as commandExecutor from "./commandExecutor.js"
 import * as nodeSpawner from "./nodeSpawner.js"
 
 type ReaperOptions = NodeReaper.Options
-
-// -----------------------------------------------------------------------------------------------------------------
-// PR_SET_PDEATHSIG, through `setpriv --pdeathsig` (util-linux), for the direct child
-// -----------------------------------------------------------------------------------------------------------------
-
-const isExecutableFile = (file: string): boolean => {
-  try {
-    Fs.accessSync(file, Fs.constants.X_OK)
-    return Fs.statSync(file).isFile()
-  } catch {
-    return false
-  }
-}
-
-const findExecutable = (program: string, pathVariable: string | undefined, cwd: string | undefined) => {
-  if (program.includes("/")) {
-    const file = Path.resolve(cwd ?? process.cwd(), program)
-    return isExecutableFile(file) ? file : undefined
-  }
-  for (const dir of (pathVariable ?? "").split(Path.delimiter)) {
-    if (dir === "") continue
-    const file = Path.join(dir, program)
-    if (isExecutableFile(file)) return file
-  }
-  return undefined
-}
-
-let setprivPath: string | null | undefined
-
-const setpriv = (): string | undefined => {
-  if (setprivPath === undefined) {
-    setprivPath = process.platform === "linux" ? findExecutable("setpriv", process.env.PATH, undefined) ?? null : null
-  }
-  return setprivPath ?? undefined
-}
-
-/**
- * Prefixes the command with `setpriv --pdeathsig SIGTERM --`, when setpriv exists and the program can be found:
- * a program that cannot be started is spawned as is, so that the failure stays a `SpawnFailed` with its errno
- * rather than setpriv's exit code 127.
- */
-const withPdeathsig = (request: ProcessSpawner.SpawnRequest): ProcessSpawner.SpawnRequest => {
-  const tool = setpriv()
-  if (tool === undefined) return request
-  const env = ProcessSpawner.resolveEnvironment(process.env, request.env)
-  if (findExecutable(request.command[0]!, env.PATH, request.cwd) === undefined) return request
-  return { ...request, command: [tool, "--pdeathsig", "SIGTERM", "--", ...request.command] }
-}
 
 // -----------------------------------------------------------------------------------------------------------------
 // The reaper

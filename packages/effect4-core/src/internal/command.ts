@@ -1,0 +1,421 @@
+import * as Duration from "effect/Duration"
+import type * as LogLevel from "effect/LogLevel"
+import * as ChildProcess from "effect/process/ChildProcess"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import type * as Stream from "effect/Stream"
+import type * as ManagedProcess from "../ManagedProcess.js"
+import type { ProcessError } from "../ProcessError.js"
+import type { SpawnRequest, StdioMode } from "../ProcessSpawner.js"
+import { invalid } from "./errors.js"
+
+/**
+ * A launch request after validation: what the spawner gets, plus what the process needs to run its pipes.
+ *
+ * @internal
+ */
+export interface Normalized {
+  readonly argv: ReadonlyArray<string>
+  readonly cwd: string | undefined
+  /** What the spawner is asked to start, built once. */
+  readonly request: SpawnRequest
+  readonly stdinStream: Stream.Stream<Uint8Array, unknown> | undefined
+  /** The level stderr lines are relayed at; `undefined`: not relayed. */
+  readonly relayStderr: LogLevel.Severity | undefined
+  readonly bufferSize: number
+  readonly tailSize: number
+  readonly maxLineLength: number
+  readonly waitDelay: Duration.Duration
+}
+
+/**
+ * What a launch assumes where its options say nothing: whether stderr is relayed (`make` relays, `run` does not),
+ * and a stdin that takes the place of `options.stdin` (`run` decides stdin itself).
+ *
+ * @internal
+ */
+export interface LaunchDefaults {
+  readonly relayStderr: boolean
+  readonly stdin?: StdioMode | undefined
+}
+
+/** @internal */
+export const DEFAULT_BUFFER_SIZE = 8 * 1024 * 1024
+/** @internal */
+export const DEFAULT_TAIL_SIZE = 8 * 1024
+/**
+ * The longest line the line readers return, in characters; a longer one fails the read with `LineTooLong`.
+ *
+ * @internal
+ */
+export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024
+
+/**
+ * How long output may still take to arrive once the leader has exited (the `waitDelay` option).
+ *
+ * @internal
+ */
+export const DEFAULT_WAIT_DELAY = Duration.millis(250)
+
+const hasNul = (text: string): boolean => text.includes("\0")
+
+/** A plain object (or one without a prototype): not an array, a `Map`, a string or a class instance. */
+const isPlainRecord = (value: unknown): value is Record<string, string | undefined> => {
+  if (typeof value !== "object" || value === null) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/**
+ * What a wrong value is, for a message: its type, never its content (it may be a secret). Never throws, whatever a
+ * JavaScript caller passed (a Proxy whose traps throw, an object without a prototype).
+ */
+const typeName = (value: unknown): string => {
+  try {
+    return value === null
+      ? "null"
+      : Array.isArray(value)
+      ? "an array"
+      : typeof value === "string"
+      ? "a string"
+      : typeof value === "object" && !isPlainRecord(value)
+      ? `a ${String(Object.getPrototypeOf(value)?.constructor?.name ?? "object").slice(0, 50)}`
+      : typeof value
+  } catch {
+    return "an unreadable value"
+  }
+}
+
+/** A wrong value of an option that is not a secret (a duration, a log level), shown short; never throws. */
+const shown = (value: unknown): string =>
+  typeof value === "string"
+    ? JSON.stringify(value.slice(0, 50))
+    : typeof value === "number" || typeof value === "bigint" || typeof value === "boolean"
+    ? String(value)
+    : typeName(value)
+
+const stdioOf = (
+  command: ReadonlyArray<string>,
+  name: string,
+  value: ChildProcess.CommandOutput | ChildProcess.StdoutConfig | undefined
+): Result.Result<StdioMode, ProcessError> => {
+  const mode = typeof value === "object" && value !== null && "stream" in value ? value.stream : value
+  return mode === undefined
+    ? Result.succeed("pipe")
+    : mode === "pipe" || mode === "inherit" || mode === "ignore"
+    ? Result.succeed(mode)
+    : Result.fail(invalid(
+      command,
+      typeof mode === "string"
+        ? `a ChildProcess ${name} of ${JSON.stringify(mode)} is not supported`
+        : `a ChildProcess ${name} Sink is not supported: read the handle's ${name} stream instead`
+    ))
+}
+
+/** A command's argv: its words, a redacted one by its value (the child needs it; see `argvOf` for messages). */
+const wordsOf = (
+  command: ChildProcess.StandardCommand
+): ReadonlyArray<string> => [
+  command.command,
+  ...command.args.map((word) => Redacted.isRedacted(word) ? Redacted.value(word) : word)
+]
+
+/** The stages of a piped command, left to right. */
+export const stagesOf = (command: ChildProcess.Command): ReadonlyArray<ChildProcess.StandardCommand> =>
+  ChildProcess.isStandardCommand(command) ? [command] : [...stagesOf(command.left), ...stagesOf(command.right)]
+
+/** Whether every pipe of a piped command connects a stage's stdout to the next one's stdin (what is supported). */
+export const isPlainPipeline = (command: ChildProcess.Command): boolean =>
+  ChildProcess.isStandardCommand(command) ||
+  ((command.options.from ?? "stdout") === "stdout" && (command.options.to ?? "stdin") === "stdin" &&
+    isPlainPipeline(command.left) && isPlainPipeline(command.right))
+
+const STDIO_MODES: ReadonlyArray<unknown> = ["pipe", "inherit", "ignore"]
+
+const LOG_LEVELS: ReadonlyArray<unknown> = ["Trace", "Debug", "Info", "Warn", "Error", "Fatal", "None"]
+
+/**
+ * A log level given by its Effect 4 name (`"Info"`, `"Warn"`, ...; `"None"` is off, as `undefined`). A Result: it
+ * is decoded on the launch path. Effect 3's `"Warning"` is refused with the name to use instead.
+ *
+ * @internal
+ */
+export const decodeLogLevel = (
+  command: ReadonlyArray<string>,
+  name: string,
+  input: unknown
+): Result.Result<LogLevel.Severity | undefined, ProcessError> => {
+  const level = levelNamed(input)
+  return level === null
+    ? Result.fail(invalid(command, `${name} must be a log level name, e.g. "Info" (got ${shown(input)}${hint(input)})`))
+    : Result.succeed(level)
+}
+
+/** What to write instead of an Effect 3 level name. */
+const hint = (input: unknown): string => input === "Warning" ? ": Effect 4 names it \"Warn\"" : ""
+
+/** The level `input` names (`undefined` for `"None"`: off), or `null` when it names none. */
+const levelNamed = (input: unknown): LogLevel.Severity | undefined | null =>
+  typeof input !== "string" || !LOG_LEVELS.includes(input)
+    ? null
+    : input === "None"
+    ? undefined
+    : input as LogLevel.Severity
+
+const isEmptyRecord = (record: Readonly<Record<string, unknown>>): boolean => {
+  for (const _ in record) return false
+  return true
+}
+
+/**
+ * Validates `input` and merges a `Command`'s settings with `options` (options win). Nothing is started here. An
+ * Either, not an Effect: validation on the launch path costs no fiber step.
+ *
+ * @internal
+ */
+export const normalize = (
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options<unknown, unknown, unknown>,
+  defaults: LaunchDefaults
+): Result.Result<Normalized, ProcessError> => {
+  try {
+    return normalizeOptions(input, options, defaults.relayStderr, defaults.stdin)
+  } catch (error) {
+    // Options a JavaScript caller built with throwing getters or proxies: typed, not a defect.
+    return Result.fail(invalid(argvOf(input), `the options could not be read (${describeThrown(error)})`))
+  }
+}
+
+const describeThrown = (error: unknown): string => {
+  try {
+    return error instanceof Error ? error.message.slice(0, 200) : typeName(error)
+  } catch {
+    return "unreadable"
+  }
+}
+
+const normalizeOptions = (
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.Options<unknown, unknown, unknown>,
+  relayDefault: boolean,
+  /** Takes the place of `options.stdin` (`run` decides stdin itself). */
+  stdinOverride?: StdioMode | undefined
+): Result.Result<Normalized, ProcessError> => {
+  const requestedStdin = stdinOverride ?? options.stdin
+  let argv: ReadonlyArray<string>
+  let cwd = options.cwd
+  let set: Record<string, string | undefined> | undefined = options.env
+  // Checked before a Command's environment is merged in (spreading a string would make its characters variables).
+  if (set !== undefined && !isPlainRecord(set)) {
+    return Result.fail(
+      invalid(argvOf(input), `env must be an object of variable names to strings (got ${typeName(set)})`)
+    )
+  }
+  let extend = options.extendEnv ?? true
+  let stdin: StdioMode = requestedStdin ?? "pipe"
+  let stdout: StdioMode = options.stdout ?? "pipe"
+  let stderr: StdioMode = options.stderr ?? "pipe"
+  let stdinStream: Stream.Stream<Uint8Array, unknown> | undefined
+  if (ChildProcess.isCommand(input)) {
+    if (ChildProcess.isPipedCommand(input)) {
+      return Result.fail(invalid(
+        argvOf(input),
+        "a piped command is launched by ManagedProcess.make and run, not here (a Supervisor keeps one process)"
+      ))
+    }
+    const shell = input.options.shell ?? false
+    if (shell !== false && input.args.length > 0) {
+      // Effect 4's contract: a shell runs one script, the command.
+      return Result.fail(invalid(
+        argvOf(input),
+        "the shell option cannot be combined with arguments: pass the whole script as the command"
+      ))
+    }
+    argv = shell === false ? wordsOf(input) : [shell === true ? "/bin/sh" : shell, "-c", input.command]
+    if (cwd === undefined) cwd = input.options.cwd
+    const own = input.options.env
+    if (own !== undefined) {
+      const plain: Record<string, string | undefined> = {}
+      for (const key in own) {
+        const value = own[key]
+        plain[key] = Redacted.isRedacted(value) ? Redacted.value(value) : value
+      }
+      set = { ...plain, ...options.env }
+    }
+    // Effect 4's contract: a command's own `env` replaces the inherited environment unless `extendEnv` is set.
+    extend = options.extendEnv ?? input.options.extendEnv ?? own === undefined
+    if (requestedStdin === undefined) {
+      const own = input.options.stdin
+      const mode = typeof own === "object" && own !== null && "stream" in own ? own.stream : own
+      if (mode === undefined || mode === "pipe" || mode === "inherit" || mode === "ignore") stdin = mode ?? "pipe"
+      else if (typeof mode === "string") {
+        return Result.fail(invalid(argv, `a ChildProcess stdin of ${JSON.stringify(mode)} is not supported`))
+      } else {
+        stdin = "pipe"
+        stdinStream = mode
+      }
+    }
+    if (options.stdout === undefined) {
+      const mode = stdioOf(argv, "stdout", input.options.stdout)
+      if (Result.isFailure(mode)) return Result.fail(mode.failure)
+      stdout = mode.success
+    }
+    if (options.stderr === undefined) {
+      const mode = stdioOf(argv, "stderr", input.options.stderr)
+      if (Result.isFailure(mode)) return Result.fail(mode.failure)
+      stderr = mode.success
+    }
+  } else if (typeof input === "string") {
+    return Result.fail(invalid(
+      [input],
+      `the command must be an argv array, not a string (got ${JSON.stringify(String(input).slice(0, 100))}): ` +
+        "split it into the program and its arguments, e.g. [\"git\", \"--version\"]"
+    ))
+  } else {
+    argv = input
+  }
+  if (!Array.isArray(argv)) {
+    return Result.fail(invalid([], `the command must be an argv array of strings (got ${typeName(argv)})`))
+  }
+  if (argv.length === 0) return Result.fail(invalid([], "the command is empty"))
+  for (const [i, arg] of argv.entries()) {
+    if (typeof arg !== "string") {
+      const strings = argv.map((arg) => (typeof arg === "string" ? arg : `<${typeName(arg)}>`))
+      return Result.fail(invalid(strings, `argv[${i}] must be a string (got ${typeName(arg)})`))
+    }
+    if (hasNul(arg)) return Result.fail(invalid(argv, "an argument contains a NUL byte"))
+  }
+  if (argv[0].length === 0) return Result.fail(invalid(argv, "the program name is empty"))
+  if (cwd !== undefined && (typeof cwd !== "string" || cwd.length === 0 || hasNul(cwd))) {
+    return Result.fail(invalid(argv, "cwd is empty or contains a NUL byte"))
+  }
+  for (const [name, mode] of [["stdin", stdin], ["stdout", stdout], ["stderr", stderr]] as const) {
+    if (!STDIO_MODES.includes(mode)) {
+      return Result.fail(invalid(argv, `${name} must be "pipe", "inherit" or "ignore" (got ${String(mode)})`))
+    }
+  }
+  set ??= {}
+  for (const key in set) {
+    if (key.length === 0 || key.includes("=") || hasNul(key)) {
+      return Result.fail(invalid(argv, `invalid environment variable name ${JSON.stringify(key)}`))
+    }
+    const value = set[key]
+    // The value itself is never printed: environments carry secrets.
+    if (value !== undefined && (typeof value !== "string" || hasNul(value))) {
+      return Result.fail(invalid(argv, `env ${key} must be a string without NUL bytes`))
+    }
+  }
+  const sizes = { bufferSize: DEFAULT_BUFFER_SIZE, tailSize: DEFAULT_TAIL_SIZE, maxLineLength: DEFAULT_MAX_LINE_LENGTH }
+  for (const name of ["bufferSize", "tailSize", "maxLineLength"] as const) {
+    const value = options[name]
+    if (value === undefined) continue
+    if (!(Number.isSafeInteger(value) && value >= (name === "maxLineLength" ? 1 : 0))) {
+      return Result.fail(
+        invalid(argv, `${name} must be a ${name === "maxLineLength" ? "positive" : "non-negative"} integer`)
+      )
+    }
+    sizes[name] = value
+  }
+  let waitDelay = DEFAULT_WAIT_DELAY
+  if (options.waitDelay !== undefined) {
+    const decoded = decodeDuration(argv, "waitDelay", options.waitDelay, DEFAULT_WAIT_DELAY)
+    if (Result.isFailure(decoded)) return Result.fail(decoded.failure)
+    // Bounded: the release waits this long for the pipes, and the release never hangs.
+    if (!Duration.isFinite(decoded.success)) return Result.fail(invalid(argv, "waitDelay must be finite"))
+    waitDelay = decoded.success
+  }
+  const relay = options.relayStderr ?? relayDefault
+  let relayStderr: LogLevel.Severity | undefined
+  if (relay === true) relayStderr = "Info"
+  else if (relay !== false) {
+    const level = levelNamed(relay)
+    if (level === null) {
+      return Result.fail(
+        invalid(argv, `relayStderr must be a boolean or a log level name (got ${shown(relay)}${hint(relay)})`)
+      )
+    }
+    relayStderr = level
+  }
+  const unset = options.unsetEnv ?? []
+  if (!Array.isArray(unset)) {
+    return Result.fail(invalid(argv, `unsetEnv must be an array of variable names (got ${typeName(unset)})`))
+  }
+  for (const name of unset as ReadonlyArray<unknown>) {
+    if (typeof name !== "string" || name.length === 0 || hasNul(name)) {
+      return Result.fail(invalid(argv, `unsetEnv must hold variable names (got ${typeName(name)})`))
+    }
+  }
+  return Result.succeed({
+    argv,
+    cwd,
+    request: {
+      command: argv,
+      cwd,
+      env: { extend, unset, set: isEmptyRecord(set) ? EMPTY_ENV : set },
+      stdin,
+      stdout,
+      stderr
+    },
+    stdinStream,
+    relayStderr,
+    waitDelay,
+    ...sizes
+  })
+}
+
+const EMPTY_ENV: Readonly<Record<string, string | undefined>> = {}
+
+/**
+ * Whether `input` is a `Command` with a stdin of its own (a Stream to feed, or `"inherit"`) rather than a plain pipe.
+ *
+ * @internal
+ */
+export const hasOwnStdin = (input: ManagedProcess.CommandInput): boolean => {
+  if (!ChildProcess.isCommand(input)) return false
+  const own = stagesOf(input)[0]!.options.stdin
+  const mode = typeof own === "object" && own !== null && "stream" in own ? own.stream : own
+  return mode !== undefined && mode !== "pipe"
+}
+
+/**
+ * The argv of `input` as given, for error messages before it is validated; a redacted word shows as `<redacted>`.
+ *
+ * @internal
+ */
+export const argvOf = (input: ManagedProcess.CommandInput): ReadonlyArray<string> =>
+  ChildProcess.isCommand(input)
+    ? stagesOf(input).flatMap((stage) => [
+      stage.command,
+      ...stage.args.map((word) => Redacted.isRedacted(word) ? "<redacted>" : word),
+      "|"
+    ]).slice(0, -1)
+    : input
+
+/**
+ * Decodes a user-given duration, refusing negative, NaN and malformed values (Effect's own `Duration.decode` turns
+ * a negative number into zero, which would silently turn a typo into "no grace at all").
+ *
+ * @internal
+ */
+export const decodeDuration = (
+  command: ReadonlyArray<string>,
+  name: string,
+  input: Duration.Input | undefined,
+  fallback: Duration.Input
+): Result.Result<Duration.Duration, ProcessError> => {
+  // An Either is an Effect: validation on the launch path costs no fiber step.
+  const value = input ?? fallback
+  if (Duration.isDuration(value)) return Result.succeed(value)
+  const notADuration = () => invalid(command, `${name} is not a duration (got ${shown(value)})`)
+  try {
+    const negative = (typeof value === "number" && !(value >= 0)) ||
+      (typeof value === "bigint" && value < BigInt(0)) ||
+      (typeof value === "string" && value.trimStart().startsWith("-")) ||
+      (Array.isArray(value) && value.some((part) => !(part >= 0)))
+    if (negative) return Result.fail(invalid(command, `${name} must not be negative or NaN (got ${shown(value)})`))
+    return Result.fromOption(Duration.fromInput(value), notADuration)
+  } catch {
+    // A value a JavaScript caller built to throw (a Proxy, an object without a prototype): typed, not a defect.
+    return Result.fail(notADuration())
+  }
+}

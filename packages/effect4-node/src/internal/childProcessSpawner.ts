@@ -1,0 +1,218 @@
+/**
+ * Effect 4's `ChildProcessSpawner` (`effect/process`) on this library's process resource. Code written against
+ * `ChildProcess` keeps its contract (the handle, a non-zero exit as a value of `exitCode`, a signal as its failure,
+ * `PlatformError`s with platform-node's reasons, a command's `env` replacing the environment unless `extendEnv`),
+ * and gets the guarantees:
+ *
+ * - the release of `spawn`'s scope, and `kill()`, are the bounded termination of the whole process group: the
+ *   command's `killSignal` (SIGTERM by default), a grace (`forceKillAfter`, 7 seconds by default), then SIGKILL,
+ *   also when the leader already exited 0 and left a child behind;
+ * - output is always drained, so a child never blocks on a full pipe nobody reads;
+ * - the run-to-completion helpers (`exitCode`, `string`, `lines`, `streamString`, `streamLines`) give the child an
+ *   empty stdin unless the command has one of its own, so `cat` ends; `spawn` keeps the pipe for the handle's
+ *   `stdin`;
+ * - every process is known to the parent-death reaper of the spawner it runs on.
+ *
+ * What it does not do: additional file descriptors (`additionalFds`: a `BadArgument`), `detached: false` (every
+ * child leads a process group of its own: that is how the group is terminated), and `unref` (it succeeds and
+ * changes nothing: the child stays tied to its scope, which terminates it).
+ */
+import { ManagedProcess, type ProcessError, ProcessSpawner, type StateError, type TimeoutError } from "effect-process"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as PlatformError from "effect/PlatformError"
+import * as ChildProcess from "effect/process/ChildProcess"
+import {
+  type ChildProcessHandle,
+  ChildProcessSpawner,
+  ExitCode,
+  makeHandle,
+  ProcessId
+} from "effect/process/ChildProcessSpawner"
+import * as CommandLine from "effect/process/CommandLine"
+import type * as Scope from "effect/Scope"
+import * as Sink from "effect/Sink"
+import * as Stream from "effect/Stream"
+
+type Spawner = ProcessSpawner.ProcessSpawner["Service"]
+
+/** How a command is shown in errors: the stages, as platform-node shows them (redacted words as `<redacted>`). */
+const describe = (command: ChildProcess.Command): string =>
+  stagesOf(command).map((stage) => CommandLine.display([stage.command, ...stage.args])).join(" | ")
+
+const stagesOf = (command: ChildProcess.Command): ReadonlyArray<ChildProcess.StandardCommand> =>
+  ChildProcess.isStandardCommand(command) ? [command] : [...stagesOf(command.left), ...stagesOf(command.right)]
+
+/** The errno reasons platform-node maps (`handleErrnoException`); any other errno is `Unknown`. */
+const REASONS: Record<string, PlatformError.SystemErrorTag> = {
+  ENOENT: "NotFound",
+  EACCES: "PermissionDenied",
+  EPERM: "PermissionDenied",
+  EEXIST: "AlreadyExists",
+  EISDIR: "BadResource",
+  ENOTDIR: "BadResource",
+  EBUSY: "Busy",
+  ELOOP: "BadResource"
+}
+
+/**
+ * A `ProcessError` (or a `StateError` of a misuse) as the `PlatformError` platform-node would give: a malformed
+ * command is a `BadArgument`; the rest are `SystemError`s with platform's reason for the errno.
+ */
+const toPlatformError =
+  (command: ChildProcess.Command, method: string) =>
+  (error: ProcessError | StateError | TimeoutError): PlatformError.PlatformError =>
+    error._tag === "ProcessError" && error.reason === "InvalidCommand"
+      ? PlatformError.badArgument({ module: "ChildProcess", method, description: error.message, cause: error })
+      : PlatformError.systemError({
+        _tag: (error._tag === "ProcessError" && error.errno !== undefined ? REASONS[error.errno] : undefined) ??
+          "Unknown",
+        module: "ChildProcess",
+        method,
+        pathOrDescriptor: describe(command),
+        description: error.message,
+        syscall: error._tag === "ProcessError" && error.errno !== undefined ? "spawn" : undefined,
+        cause: error
+      })
+
+const badArgument = (description: string) =>
+  Effect.fail(PlatformError.badArgument({ module: "ChildProcess", method: "spawn", description }))
+
+/** An output option's Sink, if it is one. */
+const sinkOf = (
+  option: ChildProcess.CommandOutput | ChildProcess.StdoutConfig | undefined
+): Sink.Sink<Uint8Array, Uint8Array, never, PlatformError.PlatformError> | undefined => {
+  const stream = typeof option === "object" && option !== null && !Sink.isSink(option) ? option.stream : option
+  return Sink.isSink(stream) ? stream : undefined
+}
+
+/** Whether the command's stdin is its own (a Stream to feed, `"inherit"`, `"ignore"`) rather than the pipe. */
+const hasOwnStdin = (command: ChildProcess.StandardCommand): boolean => {
+  const option = command.options.stdin
+  const stream = typeof option === "object" && option !== null && !Stream.isStream(option) ? option.stream : option
+  return stream !== undefined && stream !== "pipe"
+}
+
+/** How the process is stopped: the command's kill options over this library's defaults. */
+const terminateOptions = (options: ChildProcess.KillOptions | undefined): ManagedProcess.TerminateOptions => ({
+  ...(options?.killSignal === undefined ? {} : { signal: options.killSignal as ProcessSpawner.Signal }),
+  ...(options?.forceKillAfter === undefined ? {} : { timeout: options.forceKillAfter })
+})
+
+/** The launch's stdin where the command says nothing: the helpers give an empty one, `spawn` the pipe. */
+type StdinDefault = "pipe" | "ignore"
+
+const launch = (
+  spawner: Spawner,
+  command: ChildProcess.Command,
+  stdinDefault: StdinDefault
+): Effect.Effect<ChildProcessHandle, PlatformError.PlatformError, Scope.Scope> =>
+  Effect.suspend(() => {
+    const stages = stagesOf(command)
+    for (const stage of stages) {
+      if (stage.options.additionalFds !== undefined && Object.keys(stage.options.additionalFds).length > 0) {
+        return badArgument("additional file descriptors (additionalFds) are not supported by this spawner")
+      }
+    }
+    const first = stages[0]!
+    const last = stages[stages.length - 1]!
+    // Output Sinks are applied to the handle's streams here; the process itself gets pipes.
+    const stdoutSink = sinkOf(last.options.stdout)
+    const stderrSink = sinkOf(last.options.stderr)
+    const plain = ChildProcess.isStandardCommand(command) && (stdoutSink !== undefined || stderrSink !== undefined)
+      ? ChildProcess.make(command.command, command.args, {
+        ...command.options,
+        ...(stdoutSink === undefined ? {} : { stdout: "pipe" }),
+        ...(stderrSink === undefined ? {} : { stderr: "pipe" })
+      })
+      : command
+    return ManagedProcess.make(plain, {
+      // The spawner's errors carry the output; logging stderr is the program's choice, as with platform-node.
+      relayStderr: false,
+      terminate: terminateOptions(last.options),
+      ...(hasOwnStdin(first) ? {} : { stdin: stdinDefault })
+    }).pipe(
+      Effect.mapError(toPlatformError(command, "spawn")),
+      Effect.map((proc) => toHandle(command, proc, stdoutSink, stderrSink)),
+      Effect.provideService(ProcessSpawner.ProcessSpawner, spawner)
+    )
+  })
+
+const toHandle = (
+  command: ChildProcess.Command,
+  proc: ManagedProcess.ManagedProcess,
+  stdoutSink: Sink.Sink<Uint8Array, Uint8Array, never, PlatformError.PlatformError> | undefined,
+  stderrSink: Sink.Sink<Uint8Array, Uint8Array, never, PlatformError.PlatformError> | undefined
+): ChildProcessHandle => {
+  const stdoutBytes = Stream.mapError(proc.stdout, toPlatformError(command, "fromReadable(stdout)"))
+  const stderrBytes = Stream.mapError(proc.stderr, toPlatformError(command, "fromReadable(stderr)"))
+  const stdout = stdoutSink === undefined ? stdoutBytes : Stream.transduce(stdoutBytes, stdoutSink)
+  const stderr = stderrSink === undefined ? stderrBytes : Stream.transduce(stderrBytes, stderrSink)
+  const stdin: Sink.Sink<void, Uint8Array, never, PlatformError.PlatformError> = Sink.forEach((chunk: Uint8Array) =>
+    proc.write(chunk)
+  ).pipe(
+    // Effect 4's `endOnDone` default: the end of the input is the end of the child's stdin.
+    Sink.mapEffect(() => proc.closeStdin),
+    Sink.mapError(toPlatformError(command, "fromWritable(stdin)"))
+  )
+  const exitCode = Effect.flatMap(proc.awaitExit, (exit) =>
+    exit.exitCode !== undefined
+      ? Effect.succeed(ExitCode(exit.exitCode))
+      : Effect.fail(PlatformError.systemError({
+        _tag: "Unknown",
+        module: "ChildProcess",
+        method: "exitCode",
+        pathOrDescriptor: describe(command),
+        description: `Process interrupted due to receipt of signal: '${exit.signal}'`
+      })))
+  const kill = (options?: ChildProcess.KillOptions | undefined) =>
+    proc.terminate(terminateOptions(options)).pipe(
+      Effect.mapError(toPlatformError(command, "kill")),
+      Effect.asVoid
+    )
+  return makeHandle({
+    pid: ProcessId(proc.pid),
+    exitCode,
+    isRunning: proc.isRunning,
+    kill,
+    stdin,
+    stdout,
+    stderr,
+    all: Stream.merge(stdout, stderr),
+    getInputFd: () => Sink.drain,
+    getOutputFd: () => Stream.empty,
+    unref: Effect.succeed(Effect.void)
+  })
+}
+
+/**
+ * The service, on the `ProcessSpawner` it is given.
+ *
+ * @internal
+ */
+export const make = (spawner: Spawner): ChildProcessSpawner["Service"] => {
+  const completed = (command: ChildProcess.Command) => launch(spawner, command, "ignore")
+  const streamString = (command: ChildProcess.Command, options?: { readonly includeStderr?: boolean | undefined }) =>
+    Stream.unwrap(Effect.map(completed(command), (handle) =>
+      Stream.decodeText(
+        options?.includeStderr === true ? handle.all : Stream.drainFork(handle.stdout, handle.stderr)
+      )))
+  const streamLines = (command: ChildProcess.Command, options?: { readonly includeStderr?: boolean | undefined }) =>
+    Stream.splitLines(streamString(command, options))
+  return ChildProcessSpawner.of({
+    spawn: (command) => launch(spawner, command, "pipe"),
+    exitCode: (command) => Effect.scoped(Effect.flatMap(completed(command), (handle) => handle.exitCode)),
+    streamString,
+    streamLines,
+    lines: (command, options) => Stream.runCollect(streamLines(command, options)),
+    string: (command, options) => Stream.mkString(streamString(command, options))
+  })
+}
+
+/**
+ * The service as a layer, on the given spawner.
+ *
+ * @internal
+ */
+export const layerWith = (spawner: Spawner): Layer.Layer<ChildProcessSpawner> =>
+  Layer.succeed(ChildProcessSpawner, make(spawner))
