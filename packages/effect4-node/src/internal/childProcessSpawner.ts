@@ -19,6 +19,7 @@
  */
 import { ManagedProcess, type ProcessError, ProcessSpawner, type StateError, type TimeoutError } from "effect-process"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as PlatformError from "effect/PlatformError"
 import * as ChildProcess from "effect/process/ChildProcess"
@@ -30,11 +31,21 @@ import {
   ProcessId
 } from "effect/process/ChildProcessSpawner"
 import * as CommandLine from "effect/process/CommandLine"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
+import * as Fs from "node:fs"
 
 type Spawner = ProcessSpawner.ProcessSpawner["Service"]
+
+const isAccessible = (path: string): boolean => {
+  try {
+    Fs.accessSync(path)
+    return true
+  } catch {
+    return false
+  }
+}
 
 /** How a command is shown in errors: the stages, as platform-node shows them (redacted words as `<redacted>`). */
 const describe = (command: ChildProcess.Command): string =>
@@ -102,16 +113,54 @@ const terminateOptions = (options: ChildProcess.KillOptions | undefined): Manage
 /** The launch's stdin where the command says nothing: the helpers give an empty one, `spawn` the pipe. */
 type StdinDefault = "pipe" | "ignore"
 
+/** The stages of a command, left to right, and the options of the pipe between each stage and the next. */
+const flatten = (
+  command: ChildProcess.Command
+): {
+  readonly stages: ReadonlyArray<ChildProcess.StandardCommand>
+  readonly pipes: ReadonlyArray<ChildProcess.PipeOptions>
+} => {
+  if (ChildProcess.isStandardCommand(command)) return { stages: [command], pipes: [] }
+  const left = flatten(command.left)
+  const right = flatten(command.right)
+  return { stages: [...left.stages, ...right.stages], pipes: [...left.pipes, command.options, ...right.pipes] }
+}
+
 const launch = (
   spawner: Spawner,
   command: ChildProcess.Command,
   stdinDefault: StdinDefault
 ): Effect.Effect<ChildProcessHandle, PlatformError.PlatformError, Scope.Scope> =>
   Effect.suspend(() => {
-    const stages = stagesOf(command)
+    const { pipes, stages } = flatten(command)
+    for (const pipe of pipes) {
+      const to = pipe.to ?? "stdin"
+      const from = pipe.from ?? "stdout"
+      if (to !== "stdin" || (from !== "stdout" && from !== "stderr" && from !== "all")) {
+        return badArgument(`a pipe from ${from} to ${to} is not supported: pipe stdout, stderr or all into stdin`)
+      }
+    }
+    // Stdout into stdin all along: one pipeline of the process resource. Otherwise each stage's stdin is fed from
+    // the previous stage's stream, as platform-node does.
+    if (pipes.some((pipe) => (pipe.from ?? "stdout") !== "stdout")) {
+      return launchStages(spawner, stages, pipes, stdinDefault)
+    }
     for (const stage of stages) {
       if (stage.options.additionalFds !== undefined && Object.keys(stage.options.additionalFds).length > 0) {
         return badArgument("additional file descriptors (additionalFds) are not supported by this spawner")
+      }
+    }
+    for (const stage of stages) {
+      const cwd = stage.options.cwd
+      // Checked first, as platform-node does: a missing working directory is FileSystem's NotFound.
+      if (cwd !== undefined && !isAccessible(cwd)) {
+        return Effect.fail(PlatformError.systemError({
+          _tag: "NotFound",
+          module: "FileSystem",
+          method: "access",
+          pathOrDescriptor: cwd,
+          description: `working directory ${JSON.stringify(cwd.slice(0, 200))} does not exist`
+        }))
       }
     }
     const first = stages[0]!
@@ -136,6 +185,51 @@ const launch = (
       Effect.map((proc) => toHandle(command, proc, stdoutSink, stderrSink)),
       Effect.provideService(ProcessSpawner.ProcessSpawner, spawner)
     )
+  })
+
+/**
+ * Each stage launched in order, its stdin the chosen stream of the one before; the handle is the last stage's,
+ * with the first stage's stdin. The stages' releases run at once (one after the other, three TERM-ignoring stages
+ * would take three graces), and a stage that cannot start stops the ones started.
+ */
+const launchStages = (
+  spawner: Spawner,
+  stages: ReadonlyArray<ChildProcess.StandardCommand>,
+  pipes: ReadonlyArray<ChildProcess.PipeOptions>,
+  stdinDefault: StdinDefault
+): Effect.Effect<ChildProcessHandle, PlatformError.PlatformError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.fork(yield* Effect.scope, "parallel")
+    const launchAll = Effect.gen(function*() {
+      const handles = [yield* Scope.provide(launch(spawner, stages[0]!, stdinDefault), scope)]
+      for (const [i, stage] of stages.slice(1).entries()) {
+        const previous = handles[i]!
+        const from = pipes[i]!.from ?? "stdout"
+        const source = from === "stderr" ? previous.stderr : from === "all" ? previous.all : previous.stdout
+        const fed = ChildProcess.make(stage.command, stage.args, { ...stage.options, stdin: source })
+        handles.push(yield* Scope.provide(launch(spawner, fed, "pipe"), scope))
+      }
+      return handles
+    })
+    const handles = yield* Effect.onError(launchAll, (cause) => Scope.close(scope, Exit.failCause(cause)))
+    const last = handles[handles.length - 1]!
+    return makeHandle({
+      pid: last.pid,
+      exitCode: last.exitCode,
+      isRunning: last.isRunning,
+      kill: (options) =>
+        Effect.forEach(handles, (handle) => Effect.ignore(handle.kill(options)), {
+          concurrency: "unbounded",
+          discard: true
+        }),
+      stdin: handles[0]!.stdin,
+      stdout: last.stdout,
+      stderr: last.stderr,
+      all: last.all,
+      getInputFd: last.getInputFd,
+      getOutputFd: last.getOutputFd,
+      unref: Effect.succeed(Effect.void)
+    })
   })
 
 const toHandle = (
@@ -163,7 +257,9 @@ const toHandle = (
         module: "ChildProcess",
         method: "exitCode",
         pathOrDescriptor: describe(command),
-        description: `Process interrupted due to receipt of signal: '${exit.signal}'`
+        description: `killed by ${exit.signal}`,
+        // Where platform-node names the signal.
+        cause: new Error(`Process interrupted due to receipt of signal: '${exit.signal}'`)
       })))
   const kill = (options?: ChildProcess.KillOptions | undefined) =>
     proc.terminate(terminateOptions(options)).pipe(
