@@ -7,12 +7,14 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import { describe, expect } from "@effect/vitest"
 import { Effect, Exit, Layer, Option } from "effect"
+import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import {
   closeScopeAndWatch,
   groupMembers,
   isAlive,
   killAll,
   marked,
+  markerEnv,
   since,
   sleep,
   startParent,
@@ -37,6 +39,21 @@ const test = makeTest(platformNodeLayer)
 const figure = (what: string, value: unknown) => console.log(`[platform-node gap] ${what}: ${JSON.stringify(value)}`)
 
 describe("@effect/platform-node NodeChildProcessSpawner.layer: the gaps the drop-in's guarantees close", () => {
+  test(
+    "the helpers keep stdin an open pipe: spawner.string of cat has not ended after 2 s",
+    (marker) =>
+      Effect.gen(function*() {
+        const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
+        const cat = ChildProcess.make("cat", { env: { ...process.env, ...markerEnv(marker) } })
+        const outcome = yield* spawner.string(cat).pipe(Effect.timeout("2 seconds"), Effect.result)
+        figure("spawner.string of cat after 2 s", outcome._tag)
+        expect(outcome._tag).toBe("Failure")
+        // the timeout interrupted the helper, whose scope stopped cat
+        expect(yield* waitUntil(() => marked(marker).length === 0, 5_000)).toBe(true)
+      }),
+    30_000
+  )
+
   test(
     "a group that ignores SIGTERM, no forceKillAfter: the scope's close blocks and the group survives it",
     (marker) =>

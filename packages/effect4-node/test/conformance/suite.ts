@@ -600,6 +600,14 @@ export const conformance = (name: string, layer: Layer.Layer<Spawner>, options: 
           expect(yield* handle.exitCode.pipe(within(30_000, "exitCode with unread stderr"))).toBe(0)
         }), 40_000)
 
+      test("the helpers give the child an empty stdin: spawner.string of cat ends", (marker) =>
+        Effect.gen(function*() {
+          const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
+          const cat = ChildProcess.make("cat", { env: { ...process.env, ...markerEnv(marker) } })
+          expect(yield* spawner.string(cat).pipe(within(10_000, "spawner.string of cat"))).toBe("")
+          expect(yield* spawner.exitCode(cat).pipe(within(10_000, "spawner.exitCode of cat"))).toBe(0)
+        }), 30_000)
+
       test("parent death: the child of a SIGKILLed parent is gone within 10 s", (marker) =>
         Effect.gen(function*() {
           const { child, exited, parent } = yield* startParent(options.parentModule, marker)
