@@ -12,6 +12,7 @@ export default tseslint.config(
       // generated at build time from README.md and from the JSDoc examples
       "scratchpad/src/readme-examples.ts",
       "scratchpad/doc-examples",
+      "packages/effect4-node/readme",
       "packages/effect4-node/doc-examples"
     ]
   },

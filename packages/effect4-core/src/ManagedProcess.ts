@@ -104,7 +104,7 @@ export interface Options<A = void, E = never, R = never> {
    * Relay stderr lines to the Effect logger, annotated with pid and command, at this level (`true` = `"Info"`).
    * Default `true`. Relaying does not consume: `stderr` still reads everything.
    */
-  readonly relayStderr?: boolean | LogLevel.Severity | undefined
+  readonly relayStderr?: boolean | LogLevel.Severity | "None" | undefined
   /** How the release (and `terminate()` without options) stops the process. */
   readonly terminate?: TerminateOptions | undefined
   /** Unread bytes kept per pipe while nobody reads (older output is dropped). Default 8 MiB. */
@@ -317,7 +317,7 @@ export interface RunOptions
   /** Bytes written to stdin, which is then closed. Without it stdin is empty (`cat` ends at once). */
   readonly input?: string | Uint8Array | undefined
   /** Relay stderr to the logger. Default `false` for `run` (the result carries it). */
-  readonly relayStderr?: boolean | LogLevel.Severity | undefined
+  readonly relayStderr?: boolean | LogLevel.Severity | "None" | undefined
   /** Most bytes collected per stream; more fails with `MaxBufferExceeded` and stops the process. Default 128 MiB. */
   readonly maxBuffer?: number | undefined
   /** Stop the process and fail with `TimeoutError` `Run` after this long. Default: no limit. */
@@ -416,7 +416,7 @@ export interface StreamLinesOptions
   /** Bytes written to stdin, which is then closed. Without it stdin is empty. */
   readonly input?: string | Uint8Array | undefined
   /** Relay stderr to the logger. Default `false` (a failure carries the stderr tail). */
-  readonly relayStderr?: boolean | LogLevel.Severity | undefined
+  readonly relayStderr?: boolean | LogLevel.Severity | "None" | undefined
   /** Exit codes that count as success. Default `[0]`. */
   readonly successExitCodes?: ReadonlyArray<number> | undefined
 }

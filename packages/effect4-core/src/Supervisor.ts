@@ -94,18 +94,18 @@ export interface Options<A = void, E = never, R = never, RH = never> extends Man
  * @example
  * import { Supervisor } from "effect-process"
  *
- * // restarts at Debug, giving up at Warning, unhealthy processes not logged
+ * // restarts at Debug, giving up at Warn, unhealthy processes not logged
  * const worker = Supervisor.make(["node", "worker.js"], {
- *   log: { restart: "Debug", gaveUp: "Warning", unhealthy: "None" }
+ *   log: { restart: "Debug", gaveUp: "Warn", unhealthy: "None" }
  * })
  *
  * @since 0.1.0
  * @category models
  */
 export interface LogLevels {
-  readonly restart?: LogLevel.Severity | undefined
-  readonly unhealthy?: LogLevel.Severity | undefined
-  readonly gaveUp?: LogLevel.Severity | undefined
+  readonly restart?: LogLevel.Severity | "None" | undefined
+  readonly unhealthy?: LogLevel.Severity | "None" | undefined
+  readonly gaveUp?: LogLevel.Severity | "None" | undefined
 }
 
 /**

@@ -9,7 +9,7 @@
  * import { it, expect } from "@effect/vitest"
  * import { ManagedProcess, TestSpawner } from "effect-process"
  *
- * it.scoped("reads the version", () =>
+ * it.effect("reads the version", () =>
  *   Effect.gen(function*() {
  *     const spawner = yield* TestSpawner.make(() => ({ stdout: ["v1.2.3\n"], exitCode: 0 }))
  *     const result = yield* ManagedProcess.run(["tool", "--version"]).pipe(Effect.provide(spawner.layer))
