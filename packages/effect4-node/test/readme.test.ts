@@ -7,10 +7,10 @@
  * process started here inherits a marker in its environment; after each example, none may survive. Importing the
  * examples also registers the README's own `describe` blocks (the TestSpawner examples).
  */
-import { FetchHttpClient } from "effect/http"
 import { beforeAll, describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer, Schedule } from "effect"
 import { ManagedProcess, ProcessManager } from "effect-process"
+import { FetchHttpClient } from "effect/http"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
