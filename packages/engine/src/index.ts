@@ -13,6 +13,13 @@
 export * as OutputChannel from "./OutputChannel.js"
 
 /**
+ * The checks of a launch's options that do not depend on an effect system.
+ *
+ * @since 0.2.0
+ */
+export * as LaunchOptions from "./LaunchOptions.js"
+
+/**
  * The messages of the errors about a process, and the markers that recognise them across copies.
  *
  * @since 0.2.0
@@ -46,6 +53,13 @@ export * as Quote from "./Quote.js"
  * @since 0.2.0
  */
 export * as Spawn from "./Spawn.js"
+
+/**
+ * The stderr relay's buffer and pacing: lines queued off the pipe, logged in paced batches by a subclass.
+ *
+ * @since 0.2.0
+ */
+export * as StderrRelay from "./StderrRelay.js"
 
 /**
  * The one UTF-8 decoder (WHATWG, with replacement, across chunk boundaries).
