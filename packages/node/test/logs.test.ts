@@ -17,7 +17,8 @@ describe("logs", () => {
         const proc = t.track(
           yield* ManagedProcess.make(["sh", "-c", "echo relayed >&2; sleep 30", "sh", long], { env: t.env })
         )
-        yield* eventually("the relayed line", () => mentioning(logs.entries, "relayed")[0])
+        // the line itself: the Debug line of the launch mentions "relayed" too, in its argv
+        yield* eventually("the relayed line", () => logs.entries.find((entry) => entry.message === "relayed"))
         yield* proc.terminate({ timeout: "2 seconds" })
         const withArgv = mentioning(logs.entries, "xxxxxxxxxx")
         expect(withArgv.map((entry) => [entry.level, entry.message])).toEqual([["DEBUG", "process launched"]])

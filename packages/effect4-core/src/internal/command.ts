@@ -391,6 +391,26 @@ export const argvOf = (input: ManagedProcess.CommandInput): ReadonlyArray<string
     ]).slice(0, -1)
     : input
 
+const DURATION_FIELDS: ReadonlySet<string> = new Set([
+  "weeks",
+  "days",
+  "hours",
+  "minutes",
+  "seconds",
+  "milliseconds",
+  "microseconds",
+  "nanoseconds"
+])
+
+/** A plain object whose own fields are all `DurationObject` fields holding numbers (or undefined). */
+const isDurationObject = (value: unknown): value is Record<string, number | undefined> =>
+  typeof value === "object" && value !== null && !Array.isArray(value) &&
+  Object.getPrototypeOf(value) === Object.prototype &&
+  Reflect.ownKeys(value).every((key) =>
+    typeof key === "string" && DURATION_FIELDS.has(key) &&
+    ["number", "undefined"].includes(typeof (value as Record<string, unknown>)[key])
+  )
+
 /**
  * Decodes a user-given duration, refusing negative, NaN and malformed values (Effect's own `Duration.decode` turns
  * a negative number into zero, which would silently turn a typo into "no grace at all").
@@ -403,16 +423,23 @@ export const decodeDuration = (
   input: Duration.Input | undefined,
   fallback: Duration.Input
 ): Result.Result<Duration.Duration, ProcessError> => {
-  // An Either is an Effect: validation on the launch path costs no fiber step.
+  // A Result is plain data: validation on the launch path costs no fiber step.
   const value = input ?? fallback
-  if (Duration.isDuration(value)) return Result.succeed(value)
+  const negative = () => invalid(command, `${name} must not be negative or NaN (got ${shown(value)})`)
+  // Effect 4's Durations can be negative: one built by `Duration.millis(-5)` is refused like the number -5.
+  if (Duration.isDuration(value)) return Duration.isNegative(value) ? Result.fail(negative()) : Result.succeed(value)
   const notADuration = () => invalid(command, `${name} is not a duration (got ${shown(value)})`)
   try {
-    const negative = (typeof value === "number" && !(value >= 0)) ||
+    const isNegative = (typeof value === "number" && !(value >= 0)) ||
       (typeof value === "bigint" && value < BigInt(0)) ||
       (typeof value === "string" && value.trimStart().startsWith("-")) ||
-      (Array.isArray(value) && value.some((part) => !(part >= 0)))
-    if (negative) return Result.fail(invalid(command, `${name} must not be negative or NaN (got ${shown(value)})`))
+      (Array.isArray(value) && value.some((part) => !(part >= 0))) ||
+      (isDurationObject(value) && Object.values(value).some((part) => part !== undefined && !(part >= 0)))
+    if (isNegative) return Result.fail(negative())
+    // Effect 4's `Duration.fromInput` reads any other object as a `DurationObject` of zero: refused here.
+    if (typeof value === "object" && !Array.isArray(value) && !isDurationObject(value)) {
+      return Result.fail(notADuration())
+    }
     return Result.fromOption(Duration.fromInput(value), notADuration)
   } catch {
     // A value a JavaScript caller built to throw (a Proxy, an object without a prototype): typed, not a defect.
