@@ -1,3 +1,4 @@
+import * as LaunchOptions from "@effect-process/engine/LaunchOptions"
 import * as Duration from "effect/Duration"
 import type * as LogLevel from "effect/LogLevel"
 import * as ChildProcess from "effect/process/ChildProcess"
@@ -7,7 +8,7 @@ import type * as Stream from "effect/Stream"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import type { ProcessError } from "../ProcessError.js"
 import type { SpawnRequest, StdioMode } from "../ProcessSpawner.js"
-import { invalid } from "./errors.js"
+import { invalid, refused } from "./errors.js"
 
 /**
  * A launch request after validation: what the spawner gets, plus what the process needs to run its pipes.
@@ -40,15 +41,15 @@ export interface LaunchDefaults {
 }
 
 /** @internal */
-export const DEFAULT_BUFFER_SIZE = 8 * 1024 * 1024
+export const DEFAULT_BUFFER_SIZE = LaunchOptions.DEFAULT_SIZES.bufferSize
 /** @internal */
-export const DEFAULT_TAIL_SIZE = 8 * 1024
+export const DEFAULT_TAIL_SIZE = LaunchOptions.DEFAULT_SIZES.tailSize
 /**
  * The longest line the line readers return, in characters; a longer one fails the read with `LineTooLong`.
  *
  * @internal
  */
-export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024
+export const DEFAULT_MAX_LINE_LENGTH = LaunchOptions.DEFAULT_SIZES.maxLineLength
 
 /**
  * How long output may still take to arrive once the leader has exited (the `waitDelay` option).
@@ -57,42 +58,7 @@ export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024
  */
 export const DEFAULT_WAIT_DELAY = Duration.millis(250)
 
-const hasNul = (text: string): boolean => text.includes("\0")
-
-/** A plain object (or one without a prototype): not an array, a `Map`, a string or a class instance. */
-const isPlainRecord = (value: unknown): value is Record<string, string | undefined> => {
-  if (typeof value !== "object" || value === null) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
-}
-
-/**
- * What a wrong value is, for a message: its type, never its content (it may be a secret). Never throws, whatever a
- * JavaScript caller passed (a Proxy whose traps throw, an object without a prototype).
- */
-const typeName = (value: unknown): string => {
-  try {
-    return value === null
-      ? "null"
-      : Array.isArray(value)
-      ? "an array"
-      : typeof value === "string"
-      ? "a string"
-      : typeof value === "object" && !isPlainRecord(value)
-      ? `a ${String(Object.getPrototypeOf(value)?.constructor?.name ?? "object").slice(0, 50)}`
-      : typeof value
-  } catch {
-    return "an unreadable value"
-  }
-}
-
-/** A wrong value of an option that is not a secret (a duration, a log level), shown short; never throws. */
-const shown = (value: unknown): string =>
-  typeof value === "string"
-    ? JSON.stringify(value.slice(0, 50))
-    : typeof value === "number" || typeof value === "bigint" || typeof value === "boolean"
-    ? String(value)
-    : typeName(value)
+const { describeThrown, shown } = LaunchOptions
 
 const stdioOf = (
   command: ReadonlyArray<string>,
@@ -130,8 +96,6 @@ export const isPlainPipeline = (command: ChildProcess.Command): boolean =>
   ((command.options.from ?? "stdout") === "stdout" && (command.options.to ?? "stdin") === "stdin" &&
     isPlainPipeline(command.left) && isPlainPipeline(command.right))
 
-const STDIO_MODES: ReadonlyArray<unknown> = ["pipe", "inherit", "ignore"]
-
 const LOG_LEVELS: ReadonlyArray<unknown> = ["Trace", "Debug", "Info", "Warn", "Error", "Fatal", "None"]
 
 /**
@@ -162,11 +126,6 @@ const levelNamed = (input: unknown): LogLevel.Severity | undefined | null =>
     ? undefined
     : input as LogLevel.Severity
 
-const isEmptyRecord = (record: Readonly<Record<string, unknown>>): boolean => {
-  for (const _ in record) return false
-  return true
-}
-
 /**
  * Validates `input` and merges a `Command`'s settings with `options` (options win). Nothing is started here. An
  * Either, not an Effect: validation on the launch path costs no fiber step.
@@ -186,14 +145,6 @@ export const normalize = (
   }
 }
 
-const describeThrown = (error: unknown): string => {
-  try {
-    return error instanceof Error ? error.message.slice(0, 200) : typeName(error)
-  } catch {
-    return "unreadable"
-  }
-}
-
 const normalizeOptions = (
   input: ManagedProcess.CommandInput,
   options: ManagedProcess.Options<unknown, unknown, unknown>,
@@ -206,11 +157,8 @@ const normalizeOptions = (
   let cwd = options.cwd
   let set: Record<string, string | undefined> | undefined = options.env
   // Checked before a Command's environment is merged in (spreading a string would make its characters variables).
-  if (set !== undefined && !isPlainRecord(set)) {
-    return Result.fail(
-      invalid(argvOf(input), `env must be an object of variable names to strings (got ${typeName(set)})`)
-    )
-  }
+  const envRefused = LaunchOptions.checkEnvOption(argvOf(input), set)
+  if (envRefused !== undefined) return Result.fail(refused(envRefused))
   let extend = options.extendEnv ?? true
   let stdin: StdioMode = requestedStdin ?? "pipe"
   let stdout: StdioMode = options.stdout ?? "pipe"
@@ -266,62 +214,29 @@ const normalizeOptions = (
       stderr = mode.success
     }
   } else if (typeof input === "string") {
-    return Result.fail(invalid(
-      [input],
-      `the command must be an argv array, not a string (got ${JSON.stringify(String(input).slice(0, 100))}): ` +
-        "split it into the program and its arguments, e.g. [\"git\", \"--version\"]"
-    ))
+    return Result.fail(refused(LaunchOptions.stringCommand(input)))
   } else {
     argv = input
   }
-  if (!Array.isArray(argv)) {
-    return Result.fail(invalid([], `the command must be an argv array of strings (got ${typeName(argv)})`))
-  }
-  if (argv.length === 0) return Result.fail(invalid([], "the command is empty"))
-  for (const [i, arg] of argv.entries()) {
-    if (typeof arg !== "string") {
-      const strings = argv.map((arg) => (typeof arg === "string" ? arg : `<${typeName(arg)}>`))
-      return Result.fail(invalid(strings, `argv[${i}] must be a string (got ${typeName(arg)})`))
-    }
-    if (hasNul(arg)) return Result.fail(invalid(argv, "an argument contains a NUL byte"))
-  }
-  if (argv[0].length === 0) return Result.fail(invalid(argv, "the program name is empty"))
-  if (cwd !== undefined && (typeof cwd !== "string" || cwd.length === 0 || hasNul(cwd))) {
-    return Result.fail(invalid(argv, "cwd is empty or contains a NUL byte"))
-  }
-  for (const [name, mode] of [["stdin", stdin], ["stdout", stdout], ["stderr", stderr]] as const) {
-    if (!STDIO_MODES.includes(mode)) {
-      return Result.fail(invalid(argv, `${name} must be "pipe", "inherit" or "ignore" (got ${String(mode)})`))
-    }
-  }
-  set ??= {}
-  for (const key in set) {
-    if (key.length === 0 || key.includes("=") || hasNul(key)) {
-      return Result.fail(invalid(argv, `invalid environment variable name ${JSON.stringify(key)}`))
-    }
-    const value = set[key]
-    // The value itself is never printed: environments carry secrets.
-    if (value !== undefined && (typeof value !== "string" || hasNul(value))) {
-      return Result.fail(invalid(argv, `env ${key} must be a string without NUL bytes`))
-    }
-  }
-  const sizes = { bufferSize: DEFAULT_BUFFER_SIZE, tailSize: DEFAULT_TAIL_SIZE, maxLineLength: DEFAULT_MAX_LINE_LENGTH }
-  for (const name of ["bufferSize", "tailSize", "maxLineLength"] as const) {
-    const value = options[name]
-    if (value === undefined) continue
-    if (!(Number.isSafeInteger(value) && value >= (name === "maxLineLength" ? 1 : 0))) {
-      return Result.fail(
-        invalid(argv, `${name} must be a ${name === "maxLineLength" ? "positive" : "non-negative"} integer`)
-      )
-    }
-    sizes[name] = value
-  }
+  const checked = LaunchOptions.checkLaunch({
+    argv,
+    cwd,
+    set,
+    unset: options.unsetEnv,
+    stdin,
+    stdout,
+    stderr,
+    bufferSize: options.bufferSize,
+    tailSize: options.tailSize,
+    maxLineLength: options.maxLineLength
+  })
+  if (LaunchOptions.isRefusal(checked)) return Result.fail(refused(checked))
   let waitDelay = DEFAULT_WAIT_DELAY
   if (options.waitDelay !== undefined) {
-    const decoded = decodeDuration(argv, "waitDelay", options.waitDelay, DEFAULT_WAIT_DELAY)
+    const decoded = decodeDuration(checked.argv, "waitDelay", options.waitDelay, DEFAULT_WAIT_DELAY)
     if (Result.isFailure(decoded)) return Result.fail(decoded.failure)
     // Bounded: the release waits this long for the pipes, and the release never hangs.
-    if (!Duration.isFinite(decoded.success)) return Result.fail(invalid(argv, "waitDelay must be finite"))
+    if (!Duration.isFinite(decoded.success)) return Result.fail(invalid(checked.argv, "waitDelay must be finite"))
     waitDelay = decoded.success
   }
   const relay = options.relayStderr ?? relayDefault
@@ -331,39 +246,28 @@ const normalizeOptions = (
     const level = levelNamed(relay)
     if (level === null) {
       return Result.fail(
-        invalid(argv, `relayStderr must be a boolean or a log level name (got ${shown(relay)}${hint(relay)})`)
+        invalid(checked.argv, `relayStderr must be a boolean or a log level name (got ${shown(relay)}${hint(relay)})`)
       )
     }
     relayStderr = level
   }
-  const unset = options.unsetEnv ?? []
-  if (!Array.isArray(unset)) {
-    return Result.fail(invalid(argv, `unsetEnv must be an array of variable names (got ${typeName(unset)})`))
-  }
-  for (const name of unset as ReadonlyArray<unknown>) {
-    if (typeof name !== "string" || name.length === 0 || hasNul(name)) {
-      return Result.fail(invalid(argv, `unsetEnv must hold variable names (got ${typeName(name)})`))
-    }
-  }
   return Result.succeed({
-    argv,
-    cwd,
+    argv: checked.argv,
+    cwd: checked.cwd,
     request: {
-      command: argv,
-      cwd,
-      env: { extend, unset, set: isEmptyRecord(set) ? EMPTY_ENV : set },
-      stdin,
-      stdout,
-      stderr
+      command: checked.argv,
+      cwd: checked.cwd,
+      env: { extend, unset: checked.unset, set: checked.set },
+      stdin: checked.stdin,
+      stdout: checked.stdout,
+      stderr: checked.stderr
     },
     stdinStream,
     relayStderr,
     waitDelay,
-    ...sizes
+    ...checked.sizes
   })
 }
-
-const EMPTY_ENV: Readonly<Record<string, string | undefined>> = {}
 
 /**
  * Whether `input` is a `Command` with a stdin of its own (a Stream to feed, or `"inherit"`) rather than a plain pipe.
@@ -391,26 +295,6 @@ export const argvOf = (input: ManagedProcess.CommandInput): ReadonlyArray<string
     ]).slice(0, -1)
     : input
 
-const DURATION_FIELDS: ReadonlySet<string> = new Set([
-  "weeks",
-  "days",
-  "hours",
-  "minutes",
-  "seconds",
-  "milliseconds",
-  "microseconds",
-  "nanoseconds"
-])
-
-/** A plain object whose own fields are all `DurationObject` fields holding numbers (or undefined). */
-const isDurationObject = (value: unknown): value is Record<string, number | undefined> =>
-  typeof value === "object" && value !== null && !Array.isArray(value) &&
-  Object.getPrototypeOf(value) === Object.prototype &&
-  Reflect.ownKeys(value).every((key) =>
-    typeof key === "string" && DURATION_FIELDS.has(key) &&
-    ["number", "undefined"].includes(typeof (value as Record<string, unknown>)[key])
-  )
-
 /**
  * Decodes a user-given duration, refusing negative, NaN and malformed values (Effect's own `Duration.decode` turns
  * a negative number into zero, which would silently turn a typo into "no grace at all").
@@ -430,14 +314,9 @@ export const decodeDuration = (
   if (Duration.isDuration(value)) return Duration.isNegative(value) ? Result.fail(negative()) : Result.succeed(value)
   const notADuration = () => invalid(command, `${name} is not a duration (got ${shown(value)})`)
   try {
-    const isNegative = (typeof value === "number" && !(value >= 0)) ||
-      (typeof value === "bigint" && value < BigInt(0)) ||
-      (typeof value === "string" && value.trimStart().startsWith("-")) ||
-      (Array.isArray(value) && value.some((part) => !(part >= 0))) ||
-      (isDurationObject(value) && Object.values(value).some((part) => part !== undefined && !(part >= 0)))
-    if (isNegative) return Result.fail(negative())
+    if (LaunchOptions.isNegativeDurationInput(value)) return Result.fail(negative())
     // Effect 4's `Duration.fromInput` reads any other object as a `DurationObject` of zero: refused here.
-    if (typeof value === "object" && !Array.isArray(value) && !isDurationObject(value)) {
+    if (typeof value === "object" && !Array.isArray(value) && !LaunchOptions.isDurationObject(value)) {
       return Result.fail(notADuration())
     }
     return Result.fromOption(Duration.fromInput(value), notADuration)

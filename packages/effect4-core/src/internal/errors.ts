@@ -3,6 +3,7 @@
  * status once seen, and the tails of its output. A call site says only what is particular to it (the reason, a
  * detail, an errno, a cause), so that no error forgets the context a person needs to act on it.
  */
+import type { Refusal } from "@effect-process/engine/LaunchOptions"
 import type * as Duration from "effect/Duration"
 import {
   ProcessError,
@@ -62,6 +63,13 @@ export const processError = (
  */
 export const invalid = (command: ReadonlyArray<string>, detail: string): ProcessError =>
   new ProcessError({ reason: "InvalidCommand", command, detail })
+
+/**
+ * A refusal of the engine's option checks, as the `InvalidCommand` it is.
+ *
+ * @internal
+ */
+export const refused = (refusal: Refusal): ProcessError => invalid(refusal.command, refusal.detail)
 
 /**
  * An invalid argument to an operation of a running process.

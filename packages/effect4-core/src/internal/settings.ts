@@ -4,6 +4,7 @@
  * the grace and the wait after SIGKILL), and how long readiness may take. Every later stage reads this value, never
  * the options again. A call's own `terminate(options)` is decoded over the launch's terminate settings.
  */
+import * as LaunchOptions from "@effect-process/engine/LaunchOptions"
 import * as Duration from "effect/Duration"
 import * as ChildProcess from "effect/process/ChildProcess"
 import * as Result from "effect/Result"
@@ -19,7 +20,7 @@ import {
   type Normalized,
   stagesOf
 } from "./command.js"
-import { invalid } from "./errors.js"
+import { invalid, refused } from "./errors.js"
 
 /** @internal */
 export const DEFAULT_TERMINATE_TIMEOUT: Duration.Input = "7 seconds"
@@ -41,21 +42,7 @@ export const DEFAULT_SETTINGS: TerminateSettings = {
 }
 
 /** @internal */
-export const SIGNALS: ReadonlyArray<string> = [
-  "SIGTERM",
-  "SIGKILL",
-  "SIGINT",
-  "SIGHUP",
-  "SIGQUIT",
-  "SIGUSR1",
-  "SIGUSR2",
-  "SIGSTOP",
-  "SIGCONT",
-  "SIGABRT",
-  "SIGALRM",
-  "SIGPIPE",
-  "SIGWINCH"
-] satisfies ReadonlyArray<Signal>
+export const SIGNALS: ReadonlyArray<string> = LaunchOptions.SIGNALS
 
 /**
  * A signal name the `Signal` type allows, checked at run time (a JavaScript caller may pass anything).
@@ -66,15 +53,10 @@ export const decodeSignal = (
   command: ReadonlyArray<string>,
   name: string,
   signal: unknown
-): Result.Result<Signal, ProcessError> =>
-  typeof signal === "string" && SIGNALS.includes(signal)
-    ? Result.succeed(signal as Signal)
-    : Result.fail(invalid(
-      command,
-      `${name} must be one of ${SIGNALS.join(", ")} (got ${
-        // Never `String(signal)`: an object without a prototype, or one whose toString throws, would throw here.
-        typeof signal === "string" ? signal.slice(0, 50) : typeof signal === "number" ? signal : typeof signal})`
-    ))
+): Result.Result<Signal, ProcessError> => {
+  const refusal = LaunchOptions.checkSignal(command, name, signal)
+  return refusal === undefined ? Result.succeed(signal as Signal) : Result.fail(refused(refusal))
+}
 
 /** @internal */
 export const decodeTerminate = (
