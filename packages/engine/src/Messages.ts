@@ -7,7 +7,7 @@
  *
  * @since 0.2.0
  */
-import { escapeUnsafe, quoteTail } from "./Quote.js"
+import { escapeUnsafe, quoteTail, truncate } from "./Quote.js"
 
 /**
  * A readable one-line rendering of an argv array: arguments with spaces or quotes are JSON-quoted. With
@@ -35,6 +35,49 @@ export const describeCommand = (command: ReadonlyArray<string>, maxLength = Infi
   if (out.length <= maxLength) return out
   const total = command.reduce((sum, arg) => sum + arg.length + 1, -1)
   return `${out.slice(0, maxLength)}… (${Math.max(0, total - maxLength)} more characters)`
+}
+
+/**
+ * The name a process goes by in logs, metrics and log messages: the basename of argv[0], one line, at most 64
+ * characters (bounded cardinality, unlike the whole command line). Control, line separator and bidirectional
+ * characters are escaped; an empty name (argv[0] "/") is shown as "/".
+ *
+ * @example
+ * import { programName } from "@effect-process/engine/Messages"
+ *
+ * programName(["/usr/bin/node", "server.js"]) // "node"
+ *
+ * @since 0.2.0
+ */
+export const programName = (command: ReadonlyArray<string>): string => {
+  const first = (command[0] ?? "").replace(/\/+$/, "")
+  const base = first.slice(first.lastIndexOf("/") + 1)
+  const name = escapeUnsafe(truncate(base, 64))
+  return name.length === 0 ? "/" : name
+}
+
+/**
+ * One line about a failure, for a log: its message (this library's errors have short ones; anything else is cut to
+ * 500 characters), never the pretty-printed object with its cause. Never throws.
+ *
+ * @example
+ * import { describeFailure } from "@effect-process/engine/Messages"
+ *
+ * describeFailure(new Error("first\nsecond")) // "first second"
+ *
+ * @since 0.2.0
+ */
+export const describeFailure = (error: unknown): string => {
+  let text: string
+  try {
+    text = typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string"
+      ? (error as { message: string }).message
+      : String(error)
+  } catch {
+    text = "an error that cannot be shown"
+  }
+  // One line: line breaks become spaces; other control and bidirectional characters are escaped.
+  return truncate(escapeUnsafe(text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, " ")), 500)
 }
 
 /** Error messages stay short: the argv and the detail are cut; the fields keep everything. */

@@ -1,4 +1,4 @@
-import { escapeUnsafe, truncate } from "@effect-process/engine/Quote"
+import { programName } from "@effect-process/engine/Messages"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
 import * as MetricKey from "effect/MetricKey"
@@ -40,14 +40,7 @@ export const restarts: Metric.Metric.Counter<number> = Metric.fromMetricKey(rest
 export const launchToReady: Metric.Metric.Histogram<number> = Metric.fromMetricKey(launchToReadyKey)
 
 /** The `program` tag: the basename of argv[0] (bounded cardinality, unlike the full command line). */
-export const program = (command: ReadonlyArray<string>): string => {
-  const first = (command[0] ?? "").replace(/\/+$/, "")
-  const base = first.slice(first.lastIndexOf("/") + 1)
-  // One line, bounded: the name is a metric tag, a log annotation and part of log messages. Control, line
-  // separator and bidirectional characters are escaped; an empty name (argv[0] "/") is shown as "/".
-  const name = escapeUnsafe(truncate(base, 64))
-  return name.length === 0 ? "/" : name
-}
+export const program: (command: ReadonlyArray<string>) => string = programName
 
 /** @internal */
 export interface ProgramMetrics {

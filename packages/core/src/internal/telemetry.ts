@@ -3,7 +3,7 @@
  * only when Debug is enabled, a span only when a tracer is installed, and no log can turn a launch or a release
  * into a defect.
  */
-import { escapeUnsafe, truncate } from "@effect-process/engine/Quote"
+import * as Messages from "@effect-process/engine/Messages"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as LogLevel from "effect/LogLevel"
@@ -31,23 +31,11 @@ export const logDebug = (message: string, annotations: () => Record<string, unkn
 export const quietly = (log: Effect.Effect<void>): Effect.Effect<void> => Effect.catchAllCause(log, () => Effect.void)
 
 /**
- * One line about `error` for a log: its message (this library's errors have short ones; a user's error is cut to
- * 500 characters), never the pretty-printed object with its cause.
+ * One line about `error` for a log (see `@effect-process/engine`'s `Messages.describeFailure`).
  *
  * @internal
  */
-export const describeFailure = (error: unknown): string => {
-  let text: string
-  try {
-    text = typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string"
-      ? (error as { message: string }).message
-      : String(error)
-  } catch {
-    text = "an error that cannot be shown"
-  }
-  // One line: line breaks become spaces; other control and bidirectional characters are escaped.
-  return truncate(escapeUnsafe(text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, " ")), 500)
-}
+export const describeFailure: (error: unknown) => string = Messages.describeFailure
 
 /**
  * The tracer of a runtime that was given none: it records spans nowhere.
