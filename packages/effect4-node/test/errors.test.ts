@@ -1,14 +1,15 @@
 import { NodeProcess } from "@effect-process/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Schedule } from "effect"
+import { Effect, Exit, Layer, Redacted, Schedule } from "effect"
 import { ManagedProcess, ProcessError, ProcessSpawner } from "effect-process"
 import type * as CoreModule from "effect-process"
+import { ChildProcess } from "effect/process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { assertProcessError } from "./assertions.js"
 import { noSurvivors } from "./harness.js"
-import { fixture, readFileIfExists, tempDir } from "./utils.js"
+import { captureLogs, fixture, readFileIfExists, tempDir } from "./utils.js"
 
 /** A command that would leave a trace (a file) if it ever ran. */
 const leavesTrace = (file: string): Array<string> => ["sh", "-c", "echo ran > \"$0\"", file]
@@ -249,4 +250,40 @@ describe("errors of another copy of the package (the built dist/esm beside the s
       expect(Exit.isSuccess(result)).toBe(true)
       expect(spawns).toBe(2)
     }).pipe(Effect.provide(NodeProcess.layerWithoutReaper)))
+})
+
+describe("a redacted argument of a ChildProcess command", () => {
+  const SECRET = "s3cr3t-token-value"
+
+  it.live("reaches the child as its value, and no error or log line shows it", () => {
+    const logs = captureLogs()
+    return noSurvivors((t) =>
+      Effect.gen(function*() {
+        const command = ChildProcess.make("sh", ["-c", "echo \"$1\" | wc -c; exit 3", "sh", Redacted.make(SECRET)], {
+          env: t.env,
+          extendEnv: true
+        })
+        const error = yield* Effect.flip(ManagedProcess.run(command))
+        expect(error._tag).toBe("ProcessError")
+        expect(error).toMatchObject({ reason: "NonZeroExit", exitCode: 3 })
+        // the child got the value: 18 characters and a newline
+        expect(error._tag === "ProcessError" && error.stdoutTail?.trim()).toBe(String(SECRET.length + 1))
+        expect(error.message).toContain("<redacted>")
+        expect(error.message).not.toContain(SECRET)
+        expect(JSON.stringify(error.command)).not.toContain(SECRET)
+
+        const missing = ChildProcess.make("no-such-program-redacted", [Redacted.make(SECRET)])
+        const spawnError = yield* Effect.flip(ManagedProcess.run(missing))
+        expect(spawnError).toMatchObject({ _tag: "ProcessError", reason: "SpawnFailed", errno: "ENOENT" })
+        expect(spawnError.message).not.toContain(SECRET)
+
+        const invalid = yield* Effect.flip(ManagedProcess.run(ChildProcess.make("sh", [Redacted.make(SECRET)]), {
+          waitDelay: "-1 second"
+        }))
+        expect(invalid).toMatchObject({ _tag: "ProcessError", reason: "InvalidCommand" })
+        expect(invalid.message).not.toContain(SECRET)
+        for (const entry of logs.entries) expect(JSON.stringify(entry)).not.toContain(SECRET)
+      })
+    ).pipe(Effect.provide(logs.layer))
+  })
 })

@@ -154,6 +154,8 @@ const normalizeOptions = (
 ): Result.Result<Normalized, ProcessError> => {
   const requestedStdin = stdinOverride ?? options.stdin
   let argv: ReadonlyArray<string>
+  /** The argv errors and logs show: a redacted word as `<redacted>` (the child gets its value). */
+  let shownArgv: ReadonlyArray<string> | undefined
   let cwd = options.cwd
   let set: Record<string, string | undefined> | undefined = options.env
   // Checked before a Command's environment is merged in (spreading a string would make its characters variables).
@@ -180,6 +182,7 @@ const normalizeOptions = (
       ))
     }
     argv = shell === false ? wordsOf(input) : [shell === true ? "/bin/sh" : shell, "-c", input.command]
+    if (input.args.some(Redacted.isRedacted)) shownArgv = argvOf(input)
     if (cwd === undefined) cwd = input.options.cwd
     const own = input.options.env
     if (own !== undefined) {
@@ -230,13 +233,16 @@ const normalizeOptions = (
     tailSize: options.tailSize,
     maxLineLength: options.maxLineLength
   })
-  if (LaunchOptions.isRefusal(checked)) return Result.fail(refused(checked))
+  if (LaunchOptions.isRefusal(checked)) {
+    return Result.fail(shownArgv === undefined ? refused(checked) : invalid(shownArgv, checked.detail))
+  }
+  const display = shownArgv ?? checked.argv
   let waitDelay = DEFAULT_WAIT_DELAY
   if (options.waitDelay !== undefined) {
-    const decoded = decodeDuration(checked.argv, "waitDelay", options.waitDelay, DEFAULT_WAIT_DELAY)
+    const decoded = decodeDuration(display, "waitDelay", options.waitDelay, DEFAULT_WAIT_DELAY)
     if (Result.isFailure(decoded)) return Result.fail(decoded.failure)
     // Bounded: the release waits this long for the pipes, and the release never hangs.
-    if (!Duration.isFinite(decoded.success)) return Result.fail(invalid(checked.argv, "waitDelay must be finite"))
+    if (!Duration.isFinite(decoded.success)) return Result.fail(invalid(display, "waitDelay must be finite"))
     waitDelay = decoded.success
   }
   const relay = options.relayStderr ?? relayDefault
@@ -246,13 +252,13 @@ const normalizeOptions = (
     const level = levelNamed(relay)
     if (level === null) {
       return Result.fail(
-        invalid(checked.argv, `relayStderr must be a boolean or a log level name (got ${shown(relay)}${hint(relay)})`)
+        invalid(display, `relayStderr must be a boolean or a log level name (got ${shown(relay)}${hint(relay)})`)
       )
     }
     relayStderr = level
   }
   return Result.succeed({
-    argv: checked.argv,
+    argv: display,
     cwd: checked.cwd,
     request: {
       command: checked.argv,

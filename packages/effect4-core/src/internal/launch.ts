@@ -225,7 +225,19 @@ const launch = (
     const proc = new Process(spec, settings, fiber.getRef(Clock.Clock), relaying ? fiber.context : undefined)
     const debug = LogLevel.isGreaterThanOrEqualTo("Debug", minimum)
     const tracing = fiber.getRef(Tracer.Tracer) !== Tracer.nativeTracer
-    const spawning = Effect.flatMap(spawn(spec.request, proc), (spawned) => {
+    const starting = spec.argv === spec.request.command ? spawn(spec.request, proc) : Effect.mapError(
+      spawn(spec.request, proc),
+      // A redacted word: the error shows the argv as given (`<redacted>`), not what the child was given.
+      (error) =>
+        new ProcessError({
+          reason: error.reason,
+          command: spec.argv,
+          errno: error.errno,
+          detail: error.detail,
+          cause: error.cause
+        })
+    )
+    const spawning = Effect.flatMap(starting, (spawned) => {
       proc.attach(spawned)
       if (proc.relay !== undefined) proc.relay.annotations = proc.annotations
       proc.metrics.launches.updateUnsafe(1, fiber.context)
