@@ -26,9 +26,32 @@ export const DRIVERS = [
   "library",
   "libraryNoReaper",
   "libraryNoRelay",
-  "shell"
+  "shell",
+  "raw22",
+  "rawEffect4",
+  "effect4",
+  "spawner4",
+  "library4",
+  "library4NoRelay",
+  "library22"
 ] as const
 export type DriverId = typeof DRIVERS[number]
+
+/**
+ * The drivers whose workers run under Node 22 (Effect 4 needs >= 22.19; the orchestrator gets that Node from the npm
+ * registry with `npx -p node@22`): the Effect 4 ones, whose code lives in packages/benchmark-effect4 (it imports
+ * effect 4, this package imports effect 3), and the raw and Effect 3 drivers of this package run again under that
+ * Node, so that every ratio compares figures of one Node version, measured in the same run.
+ */
+export const NODE22_DRIVERS: ReadonlyArray<DriverId> = [
+  "raw22",
+  "rawEffect4",
+  "effect4",
+  "spawner4",
+  "library4",
+  "library4NoRelay",
+  "library22"
+]
 
 export interface Params {
   /** Sequential spawns of /bin/true. */

@@ -17,7 +17,15 @@ import {
   waitUntil,
   writtenBytes
 } from "./proc.js"
-import type { Driver, DriverId, Measurement, Params, ScenarioId, WorkerResult } from "./types.js"
+import {
+  type Driver,
+  type DriverId,
+  type Measurement,
+  NODE22_DRIVERS,
+  type Params,
+  type ScenarioId,
+  type WorkerResult
+} from "./types.js"
 
 export const argvs = {
   throughput: (bytes: number) => ["head", "-c", String(bytes), "/dev/zero"],
@@ -75,7 +83,27 @@ const markStart = () => {
   mark.cpu = process.cpuUsage()
 }
 
+/**
+ * A driver of packages/benchmark-effect4 (built next to this package: `pnpm bench` builds both), loaded by its path
+ * so that this package, on effect 3, neither depends on it nor type-checks effect 4 code.
+ */
+const effect4Driver = async (module: string, name = "driver"): Promise<Driver> => {
+  const url = new URL(`../../benchmark-effect4/dist/drivers/${module}.js`, import.meta.url)
+  const exports = (await import(url.href)) as Record<string, Driver | undefined>
+  const driver = exports[name]
+  if (driver === undefined) throw new Error(`${url.pathname} has no export ${name}`)
+  return driver
+}
+
+const NODE22_FLOOR = [22, 19] as const
+
 const loadDriver = async (id: DriverId): Promise<Driver> => {
+  if (NODE22_DRIVERS.includes(id)) {
+    const [major, minor] = process.versions.node.split(".").map(Number) as [number, number]
+    if (major < NODE22_FLOOR[0] || (major === NODE22_FLOOR[0] && minor < NODE22_FLOOR[1])) {
+      throw new Error(`the ${id} driver needs Node >= ${NODE22_FLOOR.join(".")}; this worker runs ${process.version}`)
+    }
+  }
   switch (id) {
     case "raw":
       return (await import("./drivers/raw.js")).driver
@@ -97,6 +125,20 @@ const loadDriver = async (id: DriverId): Promise<Driver> => {
       return (await import("./drivers/library.js")).driverWithoutRelay
     case "shell":
       throw new Error("the shell baselines have no driver")
+    case "raw22":
+      return (await import("./drivers/raw.js")).driver
+    case "library22":
+      return (await import("./drivers/library.js")).driver
+    case "rawEffect4":
+      return effect4Driver("rawEffect4")
+    case "effect4":
+      return effect4Driver("effect4")
+    case "spawner4":
+      return effect4Driver("spawner4")
+    case "library4":
+      return effect4Driver("library4")
+    case "library4NoRelay":
+      return effect4Driver("library4", "driverWithoutRelay")
   }
 }
 
