@@ -14,9 +14,9 @@ for (const { files, name, tarball, version } of packed) {
   console.log(
     `${name}@${version}: ${path.relative(root, tarball)}, ${files.length} files, ${(size / 1024).toFixed(1)} KiB`
   )
-  for (const [dep, range] of Object.entries(packed.find((p) => p.name === name).manifest.dependencies ?? {})) {
-    console.log(`  depends on ${dep} ${range}`)
-  }
+  const { manifest } = packed.find((p) => p.name === name)
+  for (const [dep, range] of Object.entries(manifest.dependencies ?? {})) console.log(`  depends on ${dep} ${range}`)
+  for (const [dep, range] of Object.entries(manifest.peerDependencies ?? {})) console.log(`  peer ${dep} ${range}`)
 }
 if (dryRun) {
   console.log("dry run: nothing published")
