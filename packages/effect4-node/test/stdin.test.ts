@@ -1,9 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Effect, Fiber, PlatformError, Stream } from "effect"
 import { ManagedProcess } from "effect-process"
+import { ChildProcess } from "effect/process"
 import { assertProcessError, assertStateError } from "./assertions.js"
 import { noSurvivors } from "./harness.js"
-import { isAlive, timed } from "./utils.js"
+import { captureLogs, isAlive, timed } from "./utils.js"
 
 /** Effect 4: `Fiber.interrupt` returns nothing; the exit is `Fiber.await`. */
 const interruptExit = <A, E>(fiber: Fiber.Fiber<A, E>) => Effect.andThen(Fiber.interrupt(fiber), Fiber.await(fiber))
@@ -155,4 +156,33 @@ describe("use after release", () => {
         expect(outcome._tag).toBe("Exited")
       })
     ))
+})
+
+describe("a command's stdin stream that fails", () => {
+  it.live("run fails with WriteFailed naming the stream's failure; cat still ends (its stdin is closed)", () => {
+    const logs = captureLogs()
+    return noSurvivors((t) =>
+      Effect.gen(function*() {
+        const broke = PlatformError.systemError({
+          _tag: "Unknown",
+          module: "Stream",
+          method: "read",
+          description: "the source broke"
+        })
+        const input = Stream.concat(Stream.make(new TextEncoder().encode("partial\n")), Stream.fail(broke))
+        const error = yield* Effect.flip(ManagedProcess.run(ChildProcess.make("cat", { stdin: input }), { env: t.env }))
+        assertProcessError(error, "WriteFailed")
+        expect(error.detail).toBe(`the stdin stream failed: ${broke.message}`)
+        // with make, the process runs on and the failure is a Warning (the child's input was cut short)
+        const proc = t.track(yield* ManagedProcess.make(ChildProcess.make("cat", { stdin: input }), { env: t.env }))
+        expect(yield* proc.readLine({ timeout: "5 seconds" })).toBe("partial")
+        expect((yield* proc.awaitExit).exitCode).toBe(0)
+        const warned = logs.entries.filter((entry) => entry.message.startsWith("the stdin stream failed"))
+        expect(warned.map((entry) => [entry.level, entry.message])).toEqual([
+          ["Warn", `the stdin stream failed: ${broke.message}; stdin closed`],
+          ["Warn", `the stdin stream failed: ${broke.message}; stdin closed`]
+        ])
+      })
+    ).pipe(Effect.provide(logs.layer))
+  })
 })

@@ -2,6 +2,7 @@
  * What the handle does to a running process besides reading it: send a signal to its group, write to its stdin,
  * close it, or feed it a stream. Each refuses, as a `StateError`, what the process's state does not allow.
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
@@ -12,7 +13,7 @@ import { processError } from "./errors.js"
 import type { Process } from "./process.js"
 import { byteStream } from "./reading.js"
 import { decodeSignal } from "./settings.js"
-import { quietly } from "./telemetry.js"
+import { describeFailure, quietly } from "./telemetry.js"
 
 /** @internal */
 export const kill = (proc: Process, signal: Signal): Effect.Effect<void, ProcessError | StateError> =>
@@ -64,9 +65,25 @@ export const closeStdin = (proc: Process): Effect.Effect<void, StateError> =>
 
 /** @internal */
 export const feedStdin = (proc: Process, stream: Stream.Stream<Uint8Array, unknown>): Effect.Effect<void> =>
-  Stream.runForEach(stream, (chunk) => writeStdin(proc, chunk)).pipe(
+  Stream.runForEach(
+    // A failure of the stream itself (not of a write: a child that stopped reading is not an error) is recorded
+    // for \`run\`, which fails with it, and logged: the child's input was cut short.
+    Stream.catchAllCause(
+      stream,
+      (cause) =>
+        Cause.isInterruptedOnly(cause) ? Stream.failCause(cause) : Stream.execute(Effect.suspend(() => {
+          const failure = processError(proc, "WriteFailed", {
+            detail: `the stdin stream failed: ${describeFailure(Cause.squash(cause))}`,
+            cause: Cause.squash(cause)
+          })
+          proc.inputFailure = failure
+          return quietly(Effect.annotateLogs(Effect.logWarning(`${failure.detail}; stdin closed`), proc.annotations))
+        }))
+    ),
+    (chunk) => writeStdin(proc, chunk)
+  ).pipe(
     Effect.catchAllCause((cause) => quietly(Effect.logDebug("stdin stream of the Command ended with an error", cause))),
-    // However the stream ended (a failure too), the child sees the end of its input: `cat` must not wait forever.
+    // However the stream ended (a failure too), the child sees the end of its input: \`cat\` must not wait forever.
     Effect.ensuring(Effect.ignore(closeStdin(proc)))
   )
 

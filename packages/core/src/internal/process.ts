@@ -12,7 +12,7 @@ import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Runtime from "effect/Runtime"
 import type * as ManagedProcess from "../ManagedProcess.js"
-import type { StateError } from "../ProcessError.js"
+import type { ProcessError, StateError } from "../ProcessError.js"
 import type { ExitStatus, SpawnedProcess, SpawnListeners } from "../ProcessSpawner.js"
 import type { Normalized } from "./command.js"
 import * as errors from "./errors.js"
@@ -59,6 +59,8 @@ export class Process implements Readable, SpawnListeners, PipeControl {
   readonly stdout: OutputChannel | undefined
   readonly stderr: OutputChannel | undefined
   stdinClosed = false
+  /** The stdin stream of the command failed (not a write: the stream itself): `run` fails with this. */
+  inputFailure: ProcessError | undefined = undefined
   pipesOverdue = false
   /** The timer that marks the pipes overdue, while one runs. */
   private pipeTimer: Fiber.RuntimeFiber<void> | undefined = undefined

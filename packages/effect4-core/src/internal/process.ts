@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import type * as ManagedProcess from "../ManagedProcess.js"
-import type { StateError } from "../ProcessError.js"
+import type { ProcessError, StateError } from "../ProcessError.js"
 import type { ExitStatus, SpawnedProcess, SpawnListeners } from "../ProcessSpawner.js"
 import type { Normalized } from "./command.js"
 import * as errors from "./errors.js"
@@ -58,6 +58,8 @@ export class Process implements Readable, SpawnListeners, PipeControl {
   readonly stdout: OutputChannel | undefined
   readonly stderr: OutputChannel | undefined
   stdinClosed = false
+  /** The stdin stream of the command failed (not a write: the stream itself): `run` fails with this. */
+  inputFailure: ProcessError | undefined = undefined
   pipesOverdue = false
   /** The timer that marks the pipes overdue, while one runs. */
   private pipeTimer: Fiber.Fiber<void> | undefined = undefined

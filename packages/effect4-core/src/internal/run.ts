@@ -151,12 +151,15 @@ const runToCompletion = (
       ? collected
       : Effect.flatMap(Effect.forkDetach(feeding), (writer) => Effect.ensuring(collected, Fiber.interrupt(writer)))
     return Effect.flatMap(work, ([stdout, stderr, exit]) =>
-      Effect.map(Clock.currentTimeMillis, (now): Collected => ({
-        stdout,
-        stderr,
-        exit,
-        duration: Duration.millis(now - started)
-      })))
+      // The child ran on a truncated input: its exit says nothing of what was asked.
+      input.inputFailure !== undefined ?
+        Effect.fail(input.inputFailure) :
+        Effect.map(Clock.currentTimeMillis, (now): Collected => ({
+          stdout,
+          stderr,
+          exit,
+          duration: Duration.millis(now - started)
+        })))
   })
 
 /**

@@ -18,6 +18,7 @@
  * changes nothing: the child stays tied to its scope, which terminates it).
  */
 import { ManagedProcess, type ProcessError, ProcessSpawner, type StateError, type TimeoutError } from "effect-process"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -104,6 +105,15 @@ const hasOwnStdin = (command: ChildProcess.StandardCommand): boolean => {
   return stream !== undefined && stream !== "pipe"
 }
 
+/** The command's stdin, when it is a Stream to feed. */
+const stdinStreamOf = (
+  command: ChildProcess.StandardCommand
+): Stream.Stream<Uint8Array, PlatformError.PlatformError> | undefined => {
+  const option = command.options.stdin
+  const stream = typeof option === "object" && option !== null && !Stream.isStream(option) ? option.stream : option
+  return Stream.isStream(stream) ? stream : undefined
+}
+
 /** How the process is stopped: the command's kill options over this library's defaults. */
 const terminateOptions = (options: ChildProcess.KillOptions | undefined): ManagedProcess.TerminateOptions => ({
   ...(options?.killSignal === undefined ? {} : { signal: options.killSignal as ProcessSpawner.Signal }),
@@ -168,11 +178,16 @@ const launch = (
     // Output Sinks are applied to the handle's streams here; the process itself gets pipes.
     const stdoutSink = sinkOf(last.options.stdout)
     const stderrSink = sinkOf(last.options.stderr)
-    const plain = ChildProcess.isStandardCommand(command) && (stdoutSink !== undefined || stderrSink !== undefined)
+    // A stdin Stream is fed here, so that its failure fails `exitCode` (Effect 4's contract: the input's failure
+    // takes precedence); the process gets the pipe.
+    const input = ChildProcess.isStandardCommand(command) ? stdinStreamOf(command) : undefined
+    const plain = ChildProcess.isStandardCommand(command) &&
+        (stdoutSink !== undefined || stderrSink !== undefined || input !== undefined)
       ? ChildProcess.make(command.command, command.args, {
         ...command.options,
         ...(stdoutSink === undefined ? {} : { stdout: "pipe" }),
-        ...(stderrSink === undefined ? {} : { stderr: "pipe" })
+        ...(stderrSink === undefined ? {} : { stderr: "pipe" }),
+        ...(input === undefined ? {} : { stdin: "pipe" })
       })
       : command
     return ManagedProcess.make(plain, {
@@ -182,7 +197,17 @@ const launch = (
       ...(hasOwnStdin(first) ? {} : { stdin: stdinDefault })
     }).pipe(
       Effect.mapError(toPlatformError(command, "spawn")),
-      Effect.map((proc) => toHandle(command, proc, stdoutSink, stderrSink)),
+      Effect.flatMap((proc) => {
+        if (input === undefined) return Effect.succeed(toHandle(command, proc, stdoutSink, stderrSink, undefined))
+        const inputFailure = Deferred.makeUnsafe<never, PlatformError.PlatformError>()
+        const handle = toHandle(command, proc, stdoutSink, stderrSink, inputFailure)
+        const feeding = Stream.run(input, handle.stdin).pipe(
+          Effect.catch((error) => Deferred.fail(inputFailure, error)),
+          // However the input ended, the child sees the end of its stdin.
+          Effect.ensuring(Effect.ignore(proc.closeStdin))
+        )
+        return Effect.as(Effect.forkScoped(feeding), handle)
+      }),
       Effect.provideService(ProcessSpawner.ProcessSpawner, spawner)
     )
   })
@@ -236,7 +261,9 @@ const toHandle = (
   command: ChildProcess.Command,
   proc: ManagedProcess.ManagedProcess,
   stdoutSink: Sink.Sink<Uint8Array, Uint8Array, never, PlatformError.PlatformError> | undefined,
-  stderrSink: Sink.Sink<Uint8Array, Uint8Array, never, PlatformError.PlatformError> | undefined
+  stderrSink: Sink.Sink<Uint8Array, Uint8Array, never, PlatformError.PlatformError> | undefined,
+  /** The failure of the command's stdin Stream, once it failed. */
+  inputFailure: Deferred.Deferred<never, PlatformError.PlatformError> | undefined
 ): ChildProcessHandle => {
   const stdoutBytes = Stream.mapError(proc.stdout, toPlatformError(command, "fromReadable(stdout)"))
   const stderrBytes = Stream.mapError(proc.stderr, toPlatformError(command, "fromReadable(stderr)"))
@@ -249,7 +276,7 @@ const toHandle = (
     Sink.mapEffect(() => proc.closeStdin),
     Sink.mapError(toPlatformError(command, "fromWritable(stdin)"))
   )
-  const exitCode = Effect.flatMap(proc.awaitExit, (exit) =>
+  const exited = Effect.flatMap(proc.awaitExit, (exit) =>
     exit.exitCode !== undefined
       ? Effect.succeed(ExitCode(exit.exitCode))
       : Effect.fail(PlatformError.systemError({
@@ -261,6 +288,10 @@ const toHandle = (
         // Where platform-node names the signal.
         cause: new Error(`Process interrupted due to receipt of signal: '${exit.signal}'`)
       })))
+  const exitCode = inputFailure === undefined ? exited : Effect.flatMap(
+    Effect.raceFirst(Effect.result(exited), Deferred.await(inputFailure)),
+    (result) => Deferred.isDoneUnsafe(inputFailure) ? Deferred.await(inputFailure) : Effect.fromResult(result)
+  )
   const kill = (options?: ChildProcess.KillOptions | undefined) =>
     proc.terminate(terminateOptions(options)).pipe(
       Effect.mapError(toPlatformError(command, "kill")),

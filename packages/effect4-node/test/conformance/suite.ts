@@ -218,6 +218,20 @@ export const conformance = (name: string, layer: Layer.Layer<Spawner>, options: 
           expect(yield* fed.exitCode).toBe(0)
         }).pipe(within(20_000, "stdin")))
 
+      test("a stdin Stream that fails: exitCode fails with its error (the input's failure takes precedence)", (marker) =>
+        Effect.gen(function*() {
+          const broke = PlatformError.systemError({
+            _tag: "Unknown",
+            module: "Stream",
+            method: "read",
+            description: "the source broke"
+          })
+          const input = Stream.concat(Stream.make(bytes("partial\n")), Stream.fail(broke))
+          const handle = yield* command(marker, "cat", [], { stdin: input })
+          const error = yield* Effect.flip(handle.exitCode)
+          expect(error).toBe(broke)
+        }).pipe(within(20_000, "a failing stdin Stream")))
+
       test("kill(): SIGTERM by default; isRunning true before, false after; the exitCode then fails", (marker) =>
         Effect.gen(function*() {
           const handle = yield* command(marker, "sleep", ["1000"])
