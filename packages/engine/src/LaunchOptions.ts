@@ -10,7 +10,7 @@
  *
  * @since 0.2.0
  */
-import type { StdioMode } from "./Spawn.js"
+import type { Signal, StdioMode } from "./Spawn.js"
 
 /**
  * A refusal: the command as far as it could be read, and why.
@@ -250,7 +250,9 @@ export const checkLaunch = (fields: LaunchFields): CheckedLaunch | Refusal => {
   if (argv.length === 0) return refuse([], "the command is empty")
   for (const [i, arg] of argv.entries()) {
     if (typeof arg !== "string") {
-      const strings = argv.map((arg) => (typeof arg === "string" ? arg : `<${typeName(arg)}>`))
+      // Array.from, not map: a sparse array's holes are visited too (map would keep them, and a message built
+      // of the command would throw).
+      const strings = Array.from(argv, (arg) => (typeof arg === "string" ? arg : `<${typeName(arg)}>`))
       return refuse(strings, `argv[${i}] must be a string (got ${typeName(arg)})`)
     }
     if (hasNul(arg)) return refuse(argv, "an argument contains a NUL byte")
@@ -339,7 +341,7 @@ const DURATION_FIELDS: ReadonlySet<string> = new Set([
 ])
 
 /**
- * A plain object whose own fields are all units of a duration holding numbers (or undefined).
+ * A plain object with at least one own field, all of them units of a duration holding numbers (or undefined).
  *
  * @example
  * import { isDurationObject } from "@effect-process/engine/LaunchOptions"
@@ -352,13 +354,15 @@ const DURATION_FIELDS: ReadonlySet<string> = new Set([
 export const isDurationObject = (value: unknown): value is Record<string, number | undefined> =>
   typeof value === "object" && value !== null && !Array.isArray(value) &&
   Object.getPrototypeOf(value) === Object.prototype &&
+  Reflect.ownKeys(value).length > 0 &&
   Reflect.ownKeys(value).every((key) =>
     typeof key === "string" && DURATION_FIELDS.has(key) &&
     ["number", "undefined"].includes(typeof (value as Record<string, unknown>)[key])
   )
 
 /**
- * The signal names the `Signal` type allows, for checks at run time (a JavaScript caller may pass anything).
+ * The signal names the `Signal` type allows (the signals of Linux that Node.js knows), for checks at run time (a
+ * JavaScript caller may pass anything).
  *
  * @since 0.2.0
  */
@@ -375,8 +379,28 @@ export const SIGNALS: ReadonlyArray<string> = [
   "SIGABRT",
   "SIGALRM",
   "SIGPIPE",
-  "SIGWINCH"
-]
+  "SIGWINCH",
+  "SIGBUS",
+  "SIGCHLD",
+  "SIGFPE",
+  "SIGILL",
+  "SIGIO",
+  "SIGIOT",
+  "SIGPOLL",
+  "SIGPROF",
+  "SIGPWR",
+  "SIGSEGV",
+  "SIGSTKFLT",
+  "SIGSYS",
+  "SIGTRAP",
+  "SIGTSTP",
+  "SIGTTIN",
+  "SIGTTOU",
+  "SIGURG",
+  "SIGVTALRM",
+  "SIGXCPU",
+  "SIGXFSZ"
+] satisfies ReadonlyArray<Signal>
 
 /**
  * The refusal of a signal that is not one of `SIGNALS`, if it is not; never shows more than 50 characters.
@@ -393,7 +417,41 @@ export const checkSignal = (command: ReadonlyArray<string>, name: string, signal
     ? undefined
     : refuse(
       command,
-      `${name} must be one of ${SIGNALS.join(", ")} (got ${
+      `${name} must be a signal name such as SIGTERM or SIGINT (got ${
         // Never `String(signal)`: an object without a prototype, or one whose toString throws, would throw here.
         typeof signal === "string" ? signal.slice(0, 50) : typeof signal === "number" ? signal : typeof signal})`
     )
+
+/**
+ * The refusal of `run`'s own options, if one is malformed: `input` (a string or bytes), `maxBuffer` (a non-negative
+ * integer, or `Infinity`), `successExitCodes` (an array of integers).
+ *
+ * @example
+ * import { checkRunOptions } from "@effect-process/engine/LaunchOptions"
+ *
+ * checkRunOptions(["cat"], { input: 42 })?.detail // "input must be a string or a Uint8Array (got number)"
+ *
+ * @since 0.2.0
+ */
+export const checkRunOptions = (
+  command: ReadonlyArray<string>,
+  options: { readonly input?: unknown; readonly maxBuffer?: unknown; readonly successExitCodes?: unknown }
+): Refusal | undefined => {
+  const { input, maxBuffer, successExitCodes } = options
+  if (input !== undefined && typeof input !== "string" && !(input instanceof Uint8Array)) {
+    return refuse(command, `input must be a string or a Uint8Array (got ${typeName(input)})`)
+  }
+  if (
+    maxBuffer !== undefined &&
+    !(maxBuffer === Infinity || (typeof maxBuffer === "number" && Number.isSafeInteger(maxBuffer) && maxBuffer >= 0))
+  ) {
+    return refuse(command, `maxBuffer must be a non-negative integer or Infinity (got ${shown(maxBuffer)})`)
+  }
+  if (
+    successExitCodes !== undefined &&
+    !(Array.isArray(successExitCodes) && successExitCodes.every((code) => Number.isSafeInteger(code)))
+  ) {
+    return refuse(command, `successExitCodes must be an array of integers (got ${typeName(successExitCodes)})`)
+  }
+  return undefined
+}

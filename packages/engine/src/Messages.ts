@@ -25,7 +25,9 @@ import { escapeUnsafe, quoteTail, truncate } from "./Quote.js"
 export const describeCommand = (command: ReadonlyArray<string>, maxLength = Infinity): string => {
   if (command.length === 0) return "<empty command>"
   let out = ""
-  for (const arg of command) {
+  for (const element of command) {
+    // An error's command may come from a JavaScript caller: a hole or a non-string is shown, never a throw.
+    const arg = typeof element === "string" ? element : `<${typeof element}>`
     // Quoting a 3 MB argument only to cut it would cost its size again: look at a bounded prefix of each.
     const shown = arg.length > maxLength ? arg.slice(0, maxLength) : arg
     const quoted = /^[\w@%+=:,./-]+$/.test(shown) ? shown : escapeUnsafe(JSON.stringify(shown))
@@ -33,7 +35,8 @@ export const describeCommand = (command: ReadonlyArray<string>, maxLength = Infi
     if (out.length > maxLength) break
   }
   if (out.length <= maxLength) return out
-  const total = command.reduce((sum, arg) => sum + arg.length + 1, -1)
+  let total = -1
+  for (const element of command) total += (typeof element === "string" ? element.length : 8) + 1
   return `${out.slice(0, maxLength)}… (${Math.max(0, total - maxLength)} more characters)`
 }
 

@@ -46,6 +46,13 @@ describe("LaunchOptions.checkLaunch", () => {
     expect(detailOf(LaunchOptions.checkLaunch(fields({ unset: [""] })))).toContain("unsetEnv must hold")
   })
 
+  it("a sparse argv is refused with a command that can be shown", () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const refusal = LaunchOptions.checkLaunch(fields({ argv: ["echo", , "x"] }))
+    expect(LaunchOptions.isRefusal(refusal) && refusal.command).toEqual(["echo", "<undefined>", "x"])
+    expect(detailOf(refusal)).toBe("argv[1] must be a string (got undefined)")
+  })
+
   it("never throws, whatever the argv holds", () => {
     fc.assert(fc.property(fc.array(fc.anything()), (argv) => {
       const result = LaunchOptions.checkLaunch(fields({ argv }))
@@ -66,8 +73,12 @@ describe("LaunchOptions, the small checks", () => {
 
   it("checks signals, a string command, the env option", () => {
     expect(LaunchOptions.checkSignal(["x"], "terminate.signal", "SIGTERM")).toBeUndefined()
-    expect(LaunchOptions.checkSignal(["x"], "terminate.signal", "TERM")?.detail).toContain("must be one of SIGTERM")
+    expect(LaunchOptions.checkSignal(["x"], "terminate.signal", "SIGBUS")).toBeUndefined()
+    expect(LaunchOptions.checkSignal(["x"], "terminate.signal", "TERM")?.detail).toBe(
+      "terminate.signal must be a signal name such as SIGTERM or SIGINT (got TERM)"
+    )
     expect(LaunchOptions.checkSignal(["x"], "s", Object.create(null))?.detail).toContain("(got object)")
+    expect(LaunchOptions.isDurationObject({})).toBe(false)
     expect(LaunchOptions.stringCommand("git --version").command).toEqual(["git --version"])
     expect(LaunchOptions.checkEnvOption(["env"], new Map())?.detail).toContain("(got a Map)")
     expect(LaunchOptions.checkEnvOption(["env"], { A: "1" })).toBeUndefined()

@@ -2,6 +2,7 @@
  * `run`: launch, write the input, collect the output, await the exit, release, in as few steps as it can be (it is
  * on the path of every short-lived command).
  */
+import * as LaunchOptions from "@effect-process/engine/LaunchOptions"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -16,7 +17,7 @@ import { collect } from "./collect.js"
 import { argvOf, decodeDuration, hasOwnStdin } from "./command.js"
 import { closeStdin, feedStdin, pipeStage, writeStdin } from "./control.js"
 import * as errors from "./errors.js"
-import { processError } from "./errors.js"
+import { invalid, processError, refused } from "./errors.js"
 import type { Handle } from "./handle.js"
 import { launching, makeWith } from "./launch.js"
 import type { Process } from "./process.js"
@@ -32,14 +33,31 @@ const DEFAULT_MAX_BUFFER = 128 * 1024 * 1024
  *
  * @internal
  */
+/** The `InvalidCommand` of malformed `run` options, if they are. */
+const checkRunOptions = (
+  input: ManagedProcess.CommandInput,
+  options: ManagedProcess.RunOptions
+): ProcessError | undefined => {
+  try {
+    const refusal = LaunchOptions.checkRunOptions(argvOf(input), options)
+    return refusal === undefined ? undefined : refused(refusal)
+  } catch {
+    // Options built with throwing getters or proxies: typed, not a defect.
+    return invalid(argvOf(input), "the options could not be read")
+  }
+}
+
 export const run = (
   input: ManagedProcess.CommandInput,
   options: ManagedProcess.RunOptions = {}
 ): Effect.Effect<ManagedProcess.RunResult, ProcessError | TimeoutError, ProcessSpawner> =>
   Effect.suspend((): Effect.Effect<ManagedProcess.RunResult, ProcessError | TimeoutError, ProcessSpawner> => {
+    // Validated before anything is started (`null` options, from a JavaScript caller: none).
+    options ??= {}
+    const malformed = checkRunOptions(input, options)
+    if (malformed !== undefined) return Effect.fail(malformed)
     const { input: stdinInput, maxBuffer = DEFAULT_MAX_BUFFER, successExitCodes = [0], timeout } = options
-    // Validated before anything is started.
-    const limit = timeout === undefined ? undefined : decodeDuration(argvOf(input), "timeout", timeout, 0)
+    const limit = timeout == null ? undefined : decodeDuration(argvOf(input), "timeout", timeout, 0)
     if (limit !== undefined && Either.isLeft(limit)) return Effect.fail(limit.left)
     // `input` is written then closed; a Command's own stdin (a Stream, or "inherit") is honoured; otherwise the
     // child gets an empty stdin, so `cat` ends at once.
@@ -252,7 +270,10 @@ export const streamLines = (
   options: ManagedProcess.StreamLinesOptions = {}
 ): Stream.Stream<string, ProcessError, ProcessSpawner> =>
   Stream.unwrapScoped(Effect.gen(function*() {
-    const { input: stdinInput, successExitCodes = [0], ...rest } = options
+    const given = options ?? {}
+    const malformed = checkRunOptions(input, given)
+    if (malformed !== undefined) return yield* Effect.fail(malformed)
+    const { input: stdinInput, successExitCodes = [0], ...rest } = given
     const stdin = stdinInput !== undefined ? "pipe" as const : hasOwnStdin(input) ? undefined : "ignore" as const
     const plan = decodePlan(input, rest, { relayStderr: false, stdin })
     if (Either.isLeft(plan)) return yield* Effect.fail(plan.left)

@@ -82,11 +82,31 @@ const decodeTerminateOptions = (
         : { ...defaults, signal: options.signal }
     )
   }
-  return Either.all({
-    signal: Either.right(options.signal ?? defaults.signal),
-    timeout: decodeDuration(command, "terminate.timeout", options.timeout, defaults.timeout),
-    killTimeout: decodeDuration(command, "terminate.killTimeout", options.killTimeout, defaults.killTimeout)
+  const timeout = finite(command, "terminate.timeout", options.timeout, defaults.timeout)
+  if (Either.isLeft(timeout)) return Either.left(timeout.left)
+  const killTimeout = finite(command, "terminate.killTimeout", options.killTimeout, defaults.killTimeout)
+  if (Either.isLeft(killTimeout)) return Either.left(killTimeout.left)
+  return Either.right({
+    signal: options.signal ?? defaults.signal,
+    timeout: timeout.right,
+    killTimeout: killTimeout.right
   })
+}
+
+/**
+ * A duration of the termination: finite, because the release waits at most this long (an infinite grace would be a
+ * release that never ends; "no SIGKILL" is not an option of a bounded release).
+ */
+const finite = (
+  command: ReadonlyArray<string>,
+  name: string,
+  input: Duration.DurationInput | undefined,
+  fallback: Duration.DurationInput
+): Either.Either<Duration.Duration, ProcessError> => {
+  const decoded = decodeDuration(command, name, input, fallback)
+  return Either.isLeft(decoded) || Duration.isFinite(decoded.right)
+    ? decoded
+    : Either.left(invalid(command, `${name} must be finite: the release waits at most this long`))
 }
 
 /** @internal */

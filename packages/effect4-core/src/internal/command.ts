@@ -4,7 +4,7 @@ import type * as LogLevel from "effect/LogLevel"
 import * as ChildProcess from "effect/process/ChildProcess"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
-import type * as Stream from "effect/Stream"
+import * as Stream from "effect/Stream"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import type { ProcessError } from "../ProcessError.js"
 import type { SpawnRequest, StdioMode } from "../ProcessSpawner.js"
@@ -58,7 +58,7 @@ export const DEFAULT_MAX_LINE_LENGTH = LaunchOptions.DEFAULT_SIZES.maxLineLength
  */
 export const DEFAULT_WAIT_DELAY = Duration.millis(250)
 
-const { describeThrown, shown } = LaunchOptions
+const { describeThrown, shown, typeName } = LaunchOptions
 
 const stdioOf = (
   command: ReadonlyArray<string>,
@@ -200,19 +200,29 @@ const normalizeOptions = (
       const mode = typeof own === "object" && own !== null && "stream" in own ? own.stream : own
       if (mode === undefined || mode === "pipe" || mode === "inherit" || mode === "ignore") stdin = mode ?? "pipe"
       else if (typeof mode === "string") {
-        return Result.fail(invalid(argv, `a ChildProcess stdin of ${JSON.stringify(mode)} is not supported`))
-      } else {
+        return Result.fail(
+          invalid(shownArgv ?? argv, `a ChildProcess stdin of ${JSON.stringify(mode)} is not supported`)
+        )
+      } else if (Stream.isStream(mode)) {
         stdin = "pipe"
         stdinStream = mode
+      } else {
+        return Result.fail(
+          invalid(shownArgv ?? argv, `a ChildProcess stdin must be a mode or a Stream (got ${typeName(mode)})`)
+        )
       }
     }
+    const fds = input.options.additionalFds
+    if (fds !== undefined && Object.keys(fds).length > 0) {
+      return Result.fail(invalid(shownArgv ?? argv, "additional file descriptors (additionalFds) are not supported"))
+    }
     if (options.stdout === undefined) {
-      const mode = stdioOf(argv, "stdout", input.options.stdout)
+      const mode = stdioOf(shownArgv ?? argv, "stdout", input.options.stdout)
       if (Result.isFailure(mode)) return Result.fail(mode.failure)
       stdout = mode.success
     }
     if (options.stderr === undefined) {
-      const mode = stdioOf(argv, "stderr", input.options.stderr)
+      const mode = stdioOf(shownArgv ?? argv, "stderr", input.options.stderr)
       if (Result.isFailure(mode)) return Result.fail(mode.failure)
       stderr = mode.success
     }

@@ -90,11 +90,31 @@ const decodeTerminateOptions = (
         : { ...defaults, signal: options.signal }
     )
   }
-  return Result.all({
-    signal: Result.succeed(options.signal ?? defaults.signal),
-    timeout: decodeDuration(command, "terminate.timeout", options.timeout, defaults.timeout),
-    killTimeout: decodeDuration(command, "terminate.killTimeout", options.killTimeout, defaults.killTimeout)
+  const timeout = finite(command, "terminate.timeout", options.timeout, defaults.timeout)
+  if (Result.isFailure(timeout)) return Result.fail(timeout.failure)
+  const killTimeout = finite(command, "terminate.killTimeout", options.killTimeout, defaults.killTimeout)
+  if (Result.isFailure(killTimeout)) return Result.fail(killTimeout.failure)
+  return Result.succeed({
+    signal: options.signal ?? defaults.signal,
+    timeout: timeout.success,
+    killTimeout: killTimeout.success
   })
+}
+
+/**
+ * A duration of the termination: finite, because the release waits at most this long (an infinite grace would be a
+ * release that never ends; "no SIGKILL" is not an option of a bounded release).
+ */
+const finite = (
+  command: ReadonlyArray<string>,
+  name: string,
+  input: Duration.Input | undefined,
+  fallback: Duration.Input
+): Result.Result<Duration.Duration, ProcessError> => {
+  const decoded = decodeDuration(command, name, input, fallback)
+  return Result.isFailure(decoded) || Duration.isFinite(decoded.success)
+    ? decoded
+    : Result.fail(invalid(command, `${name} must be finite: the release waits at most this long`))
 }
 
 /** @internal */

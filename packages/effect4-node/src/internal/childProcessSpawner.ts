@@ -98,6 +98,12 @@ const sinkOf = (
   return Sink.isSink(stream) ? stream : undefined
 }
 
+/** Whether an output of the command is a pipe (a Sink is read through one); `"inherit"` and `"ignore"` are not. */
+const isPiped = (option: ChildProcess.CommandOutput | ChildProcess.StdoutConfig | undefined): boolean => {
+  const stream = typeof option === "object" && option !== null && !Sink.isSink(option) ? option.stream : option
+  return stream === undefined || stream === "pipe" || Sink.isSink(stream)
+}
+
 /** Whether the command's stdin is its own (a Stream to feed, `"inherit"`, `"ignore"`) rather than the pipe. */
 const hasOwnStdin = (command: ChildProcess.StandardCommand): boolean => {
   const option = command.options.stdin
@@ -198,9 +204,15 @@ const launch = (
     }).pipe(
       Effect.mapError(toPlatformError(command, "spawn")),
       Effect.flatMap((proc) => {
-        if (input === undefined) return Effect.succeed(toHandle(command, proc, stdoutSink, stderrSink, undefined))
+        const outputs: Outputs = {
+          stdoutSink,
+          stderrSink,
+          stdoutPiped: isPiped(last.options.stdout),
+          stderrPiped: isPiped(last.options.stderr)
+        }
+        if (input === undefined) return Effect.succeed(toHandle(command, proc, outputs, undefined))
         const inputFailure = Deferred.makeUnsafe<never, PlatformError.PlatformError>()
-        const handle = toHandle(command, proc, stdoutSink, stderrSink, inputFailure)
+        const handle = toHandle(command, proc, outputs, inputFailure)
         const feeding = Stream.run(input, handle.stdin).pipe(
           Effect.catch((error) => Deferred.fail(inputFailure, error)),
           // However the input ended, the child sees the end of its stdin.
@@ -257,16 +269,28 @@ const launchStages = (
     })
   })
 
+/** What the handle's output streams are: Sinks to apply, and whether each output is a pipe at all. */
+interface Outputs {
+  readonly stdoutSink: Sink.Sink<Uint8Array, Uint8Array, never, PlatformError.PlatformError> | undefined
+  readonly stderrSink: Sink.Sink<Uint8Array, Uint8Array, never, PlatformError.PlatformError> | undefined
+  readonly stdoutPiped: boolean
+  readonly stderrPiped: boolean
+}
+
 const toHandle = (
   command: ChildProcess.Command,
   proc: ManagedProcess.ManagedProcess,
-  stdoutSink: Sink.Sink<Uint8Array, Uint8Array, never, PlatformError.PlatformError> | undefined,
-  stderrSink: Sink.Sink<Uint8Array, Uint8Array, never, PlatformError.PlatformError> | undefined,
+  { stderrPiped, stderrSink, stdoutPiped, stdoutSink }: Outputs,
   /** The failure of the command's stdin Stream, once it failed. */
   inputFailure: Deferred.Deferred<never, PlatformError.PlatformError> | undefined
 ): ChildProcessHandle => {
-  const stdoutBytes = Stream.mapError(proc.stdout, toPlatformError(command, "fromReadable(stdout)"))
-  const stderrBytes = Stream.mapError(proc.stderr, toPlatformError(command, "fromReadable(stderr)"))
+  // An output that is not a pipe (`"inherit"`, `"ignore"`) is an empty stream, as with platform-node.
+  const stdoutBytes = stdoutPiped
+    ? Stream.mapError(proc.stdout, toPlatformError(command, "fromReadable(stdout)"))
+    : Stream.empty
+  const stderrBytes = stderrPiped
+    ? Stream.mapError(proc.stderr, toPlatformError(command, "fromReadable(stderr)"))
+    : Stream.empty
   const stdout = stdoutSink === undefined ? stdoutBytes : Stream.transduce(stdoutBytes, stdoutSink)
   const stderr = stderrSink === undefined ? stderrBytes : Stream.transduce(stderrBytes, stderrSink)
   const stdin: Sink.Sink<void, Uint8Array, never, PlatformError.PlatformError> = Sink.forEach((chunk: Uint8Array) =>

@@ -24,12 +24,13 @@ import * as nodeSpawner from "./nodeSpawner.js"
 const decodeGrace = (input: Duration.Input): Effect.Effect<Duration.Duration, Cause.IllegalArgumentError> => {
   const negative = (typeof input === "number" && !(input >= 0)) ||
     (typeof input === "string" && input.trimStart().startsWith("-"))
-  const decoded = negative ? Option.none() : Duration.fromInput(input)
+  // Finite: an infinite grace would mean no SIGKILL after the parent's death, a reaper that never ends its work.
+  const decoded = negative ? Option.none() : Option.filter(Duration.fromInput(input), Duration.isFinite)
   return Option.match(decoded, {
     onNone: () =>
       Effect.fail(
         new Cause.IllegalArgumentError(
-          `NodeReaper grace must be a non-negative duration (got ${String(input).slice(0, 50)})`
+          `NodeReaper grace must be a non-negative, finite duration (got ${String(input).slice(0, 50)})`
         )
       ),
     onSome: Effect.succeed

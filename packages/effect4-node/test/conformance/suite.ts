@@ -218,6 +218,36 @@ export const conformance = (name: string, layer: Layer.Layer<Spawner>, options: 
           expect(yield* fed.exitCode).toBe(0)
         }).pipe(within(20_000, "stdin")))
 
+      test("any signal of Effect 4's Signal that Linux has: a command's killSignal, and kill's", (marker) =>
+        Effect.gen(function*() {
+          const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
+          const env = { ...process.env, ...markerEnv(marker) }
+          expect(yield* spawner.exitCode(ChildProcess.make("true", [], { env, killSignal: "SIGBUS" }))).toBe(0)
+          const trapped = yield* command(marker, "sh", [
+            "-c",
+            "trap 'exit 9' XCPU; echo up; while :; do sleep 0.05; done"
+          ])
+          yield* Stream.runHead(trapped.stdout)
+          yield* trapped.kill({ killSignal: "SIGXCPU" }).pipe(within(10_000, "kill with SIGXCPU"))
+          expect(yield* trapped.exitCode).toBe(9)
+        }).pipe(within(20_000, "other signals")))
+
+      test("an output that is not a pipe (inherit, ignore) is an empty stream; the helpers read the other", (marker) =>
+        Effect.gen(function*() {
+          const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
+          const script = (options: ChildProcess.CommandOptions) =>
+            ChildProcess.make("sh", ["-c", "echo out; echo err >&2"], {
+              env: { ...process.env, ...markerEnv(marker) },
+              ...options
+            })
+          expect(yield* spawner.string(script({ stderr: "ignore" }))).toBe("out\n")
+          expect(yield* spawner.lines(script({ stderr: "ignore" }))).toEqual(["out"])
+          expect(yield* spawner.string(script({ stdout: "ignore" }), { includeStderr: true })).toBe("err\n")
+          const handle = yield* command(marker, "sh", ["-c", "echo err >&2"], { stderr: "ignore" })
+          expect(yield* Stream.runCollect(handle.stderr)).toEqual([])
+          expect(yield* handle.exitCode).toBe(0)
+        }).pipe(within(20_000, "outputs that are not pipes")))
+
       test("a stdin Stream that fails: exitCode fails with its error (the input's failure takes precedence)", (marker) =>
         Effect.gen(function*() {
           const broke = PlatformError.systemError({

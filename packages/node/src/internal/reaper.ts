@@ -34,12 +34,13 @@ const decodeGrace = (
 ): Effect.Effect<Duration.Duration, Cause.IllegalArgumentException> => {
   const negative = (typeof input === "number" && !(input >= 0)) ||
     (typeof input === "string" && input.trimStart().startsWith("-"))
-  const decoded = negative ? Option.none() : Duration.decodeUnknown(input)
+  // Finite: an infinite grace would mean no SIGKILL after the parent's death, a reaper that never ends its work.
+  const decoded = negative ? Option.none() : Option.filter(Duration.decodeUnknown(input), Duration.isFinite)
   return Option.match(decoded, {
     onNone: () =>
       Effect.fail(
         new Cause.IllegalArgumentException(
-          `NodeReaper grace must be a non-negative duration (got ${String(input).slice(0, 50)})`
+          `NodeReaper grace must be a non-negative, finite duration (got ${String(input).slice(0, 50)})`
         )
       ),
     onSome: Effect.succeed

@@ -75,7 +75,7 @@ describe("fault matrix: the watchdog", () => {
   // Before: reported as ProcessError InvalidCommand with an empty command, although no command was involved.
   it.effect("a grace that is not a non-negative duration is an IllegalArgumentException, for make and the layer", () =>
     Effect.gen(function*() {
-      for (const grace of [-1, "-2 seconds", "soon", Number.NaN] as const) {
+      for (const grace of [-1, "-2 seconds", "soon", Number.NaN, Infinity, "Infinity"] as const) {
         const error = yield* Effect.flip(Effect.scoped(NodeReaper.make({ grace: grace as never })))
         expect(Cause.isIllegalArgumentException(error)).toBe(true)
         expect(error.message).toContain("NodeReaper grace")
