@@ -58,9 +58,12 @@ export type CommandInput = ReadonlyArray<string> | ChildProcess.Command
 export interface TerminateOptions {
   /** Default `"SIGTERM"`. */
   readonly signal?: Signal | undefined
-  /** The grace before SIGKILL. Default 7 seconds (the reference's default). */
+  /**
+   * The grace before SIGKILL. Default 7 seconds (the reference's default); finite, as the release waits at most
+   * this long.
+   */
   readonly timeout?: Duration.Input | undefined
-  /** How long to wait after SIGKILL before giving up (release never hangs). Default 2 seconds. */
+  /** How long to wait after SIGKILL before giving up (release never hangs). Default 2 seconds; finite. */
   readonly killTimeout?: Duration.Input | undefined
 }
 
