@@ -10,6 +10,10 @@
  *   with the last 64 KiB of the piece before: a match shorter than 64 KiB is found even where it straddles a cut.
  * - Patterns read stdout unless moved with `fromSource` (stderr, or both: each pipe is matched on its own, so lines
  *   of the two never mix). Combinators: `any`, `all`, `times`, `failOn`.
+ * - Building a pattern never throws. Given an argument of the wrong kind (a string where a RegExp is asked, a
+ *   count that is not a positive integer, something that is not a pattern), a constructor builds an invalid
+ *   pattern: its use (`waitForOutput`, `Readiness.output`, a health check), and the use of anything built from it,
+ *   fails with `ProcessError` `InvalidCommand` naming the argument, before any output is read.
  *
  * @since 0.1.0
  */
@@ -163,7 +167,9 @@ export const substring: (text: string) => OutputPattern<string> = (text) => inte
 export const regex: (pattern: RegExp) => OutputPattern<RegExpExecArray> = (pattern) => internal.regex(pattern)
 
 /**
- * A line the parser accepts. Yields the parsed value.
+ * A line the parser accepts. Yields the parsed value. The parser returns an `Option` for every line: anything else
+ * (`null` or `undefined` for "no match", a bare value) is a broken parser, and fails the read with `ProcessError`
+ * `InvalidCommand` rather than being taken as "no match" and waited on until a timeout.
  *
  * @example
  * import { Option } from "effect"

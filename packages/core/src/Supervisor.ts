@@ -59,7 +59,7 @@ export interface HealthCheck<R> {
   readonly interval?: Duration.DurationInput | undefined
   /** Per check. Default 5 seconds. */
   readonly timeout?: Duration.DurationInput | undefined
-  /** Consecutive failures that make the process unhealthy. Default 3. */
+  /** Consecutive failures that make the process unhealthy: a positive integer. Default 3. */
   readonly failureThreshold?: number | undefined
 }
 
@@ -68,15 +68,21 @@ export interface HealthCheck<R> {
  * @category models
  */
 export interface Options<A = void, E = never, R = never, RH = never> extends ManagedProcess.Options<A, E, R> {
-  /** Default `"on-failure"`. */
+  /** `"always"`, `"on-failure"` or `"never"`. Default `"on-failure"`. */
   readonly restart?: RestartPolicy | undefined
-  /** Exit codes that are not failures. Default `[0]`. */
+  /** Exit codes that are not failures: an array of integers from 0 to 255. Default `[0]`. */
   readonly successExitCodes?: ReadonlyArray<number> | undefined
-  /** Delays between restarts; when it ends, the supervisor gives up. Default: 100 ms doubling to 15 s, jittered. */
+  /**
+   * Delays between restarts; when it ends, the supervisor gives up (a schedule that fails gives up too, with its
+   * failure as the `cause`). Default: 100 ms doubling to 15 s, jittered.
+   */
   readonly backoff?: Schedule.Schedule<unknown, unknown> | undefined
   /** After this much uptime the backoff starts over. Default 30 seconds. */
   readonly resetAfter?: Duration.DurationInput | undefined
-  /** At most `burst` starts within `interval`, else give up. Default 5 within 10 seconds. */
+  /**
+   * At most `burst` starts within `interval`, else give up. `burst` is a positive integer, or `Infinity` for no start
+   * limit. Default 5 within 10 seconds.
+   */
   readonly startLimit?: { readonly burst: number; readonly interval: Duration.DurationInput } | undefined
   readonly healthCheck?: HealthCheck<RH> | undefined
   /**
@@ -161,7 +167,9 @@ export interface Supervisor<out A = void> extends Pipeable {
 }
 
 /**
- * Starts supervising `command` in the current scope.
+ * Starts supervising `command` in the current scope. Every option is checked before the first start: an invalid
+ * one (a `failureThreshold` of 0, a `backoff` or `retry` that is not a `Schedule`, ...) fails with `ProcessError`
+ * `InvalidCommand`, and nothing is started.
  *
  * @example
  * import { Effect, Schedule } from "effect"

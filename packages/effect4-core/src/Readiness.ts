@@ -96,7 +96,8 @@ export const output: {
 
 /**
  * Ready when a TCP connection to `port` succeeds. Without `host`, both 127.0.0.1 and ::1 are tried (a server may
- * listen on one only, and Node resolves `localhost` to ::1 first).
+ * listen on one only, and Node resolves `localhost` to ::1 first). A `port` that is not an integer from 1 to 65535,
+ * or a `host` that is not a non-empty string, fails the check with `ProcessError` `InvalidCommand` when it runs.
  *
  * @example
  * import { ManagedProcess, Readiness } from "effect-process"

@@ -59,7 +59,7 @@ export interface HealthCheck<R> {
   readonly interval?: Duration.Input | undefined
   /** Per check. Default 5 seconds. */
   readonly timeout?: Duration.Input | undefined
-  /** Consecutive failures that make the process unhealthy. Default 3. */
+  /** Consecutive failures that make the process unhealthy: a positive integer. Default 3. */
   readonly failureThreshold?: number | undefined
 }
 
@@ -68,21 +68,27 @@ export interface HealthCheck<R> {
  * @category models
  */
 export interface Options<A = void, E = never, R = never, RH = never> extends ManagedProcess.Options<A, E, R> {
-  /** Default `"on-failure"`. */
+  /** `"always"`, `"on-failure"` or `"never"`. Default `"on-failure"`. */
   readonly restart?: RestartPolicy | undefined
-  /** Exit codes that are not failures. Default `[0]`. */
+  /** Exit codes that are not failures: an array of integers from 0 to 255. Default `[0]`. */
   readonly successExitCodes?: ReadonlyArray<number> | undefined
-  /** Delays between restarts; when it ends, the supervisor gives up. Default: 100 ms doubling to 15 s, jittered. */
+  /**
+   * Delays between restarts; when it ends, the supervisor gives up (a schedule that fails gives up too, with its
+   * failure as the `cause`). Default: 100 ms doubling to 15 s, jittered.
+   */
   readonly backoff?: Schedule.Schedule<unknown, unknown> | undefined
   /** After this much uptime the backoff starts over. Default 30 seconds. */
   readonly resetAfter?: Duration.Input | undefined
-  /** At most `burst` starts within `interval`, else give up. Default 5 within 10 seconds. */
+  /**
+   * At most `burst` starts within `interval`, else give up. `burst` is a positive integer, or `Infinity` for no start
+   * limit. Default 5 within 10 seconds.
+   */
   readonly startLimit?: { readonly burst: number; readonly interval: Duration.Input } | undefined
   readonly healthCheck?: HealthCheck<RH> | undefined
   /**
    * What the supervisor logs of its own, one line per event, and at which level (a log level name; `"None"` turns
    * one off): `restart`, each restart with its delay and why the process ended, and an end by policy (default
-   * `"Info"`); `unhealthy`, a process that failed its health checks (default `"Warning"`); `gaveUp`, giving up
+   * `"Info"`); `unhealthy`, a process that failed its health checks (default `"Warn"`); `gaveUp`, giving up
    * (default `"Error"`). `false` turns them all off. The process's relayed stderr is `relayStderr`'s.
    */
   readonly log?: false | LogLevels | undefined
@@ -161,7 +167,9 @@ export interface Supervisor<out A = void> extends Pipeable {
 }
 
 /**
- * Starts supervising `command` in the current scope.
+ * Starts supervising `command` in the current scope. Every option is checked before the first start: an invalid
+ * one (a `failureThreshold` of 0, a `backoff` or `retry` that is not a `Schedule`, ...) fails with `ProcessError`
+ * `InvalidCommand`, and nothing is started.
  *
  * @example
  * import { Effect, Schedule } from "effect"

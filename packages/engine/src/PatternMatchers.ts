@@ -164,6 +164,8 @@ const linesMatcher = <A>(
     if (verdict === undefined) return undefined
     return verdict._tag === "Match"
       ? { _tag: "Matched", value: verdict.value, consumed }
+      : verdict.invalid === true
+      ? { _tag: "Failed", line: "", consumed, detail: verdict.detail, invalid: true }
       : { _tag: "Failed", line, consumed, detail: verdict.detail }
   }
   let current = ""
@@ -281,7 +283,7 @@ export const matcherOf = (node: Node): Matcher<any> => {
     case "FailOn":
       return failOnMatcher(node.pattern, node.failures)
     case "Invalid": {
-      const failed: Decision<never> = { _tag: "Failed", line: "", consumed: 0, detail: node.description }
+      const failed: Decision<never> = { _tag: "Failed", line: "", consumed: 0, detail: node.description, invalid: true }
       return { feed: () => failed, finish: () => failed, seen: () => "" }
     }
   }

@@ -44,7 +44,17 @@ export type SourceSelector = Source | "both"
  */
 export type Decision<A> =
   | { readonly _tag: "Matched"; readonly value: A; readonly consumed: number }
-  | { readonly _tag: "Failed"; readonly line: string; readonly consumed: number; readonly detail?: string }
+  | {
+    readonly _tag: "Failed"
+    readonly line: string
+    readonly consumed: number
+    readonly detail?: string
+    /**
+     * The pattern itself is invalid (an `Invalid` node, or a line test that broke its contract), not output that
+     * means the process failed: its use fails as an invalid argument, with `detail`.
+     */
+    readonly invalid?: boolean
+  }
 
 /**
  * An incremental matcher: fed every piece of output in order, it decides as early as it can.
@@ -82,7 +92,7 @@ export interface Matcher<out A> {
  */
 export type LineVerdict<A> =
   | { readonly _tag: "Match"; readonly value: A }
-  | { readonly _tag: "Fail"; readonly detail: string }
+  | { readonly _tag: "Fail"; readonly detail: string; readonly invalid?: boolean }
 
 /**
  * The verdict of a line that matched, with its value.
@@ -95,6 +105,19 @@ export type LineVerdict<A> =
  * @since 0.2.0
  */
 export const matched = <A>(value: A): LineVerdict<A> => ({ _tag: "Match", value })
+
+/**
+ * The verdict of a line test that broke its contract (a user's parser that returned something it must not): the
+ * pattern's use fails as an invalid argument, with `detail`, instead of matching or failing on the output.
+ *
+ * @example
+ * import { Patterns } from "@effect-process/engine"
+ *
+ * Patterns.invalidVerdict("the parser must return an Option (got null)") // { _tag: "Fail", invalid: true, ... }
+ *
+ * @since 0.2.0
+ */
+export const invalidVerdict = (detail: string): LineVerdict<never> => ({ _tag: "Fail", detail, invalid: true })
 
 /**
  * The nodes of a pattern: tagged data, interpreted in one place (`PatternMatchers.matcherOf`). The leaves are
@@ -329,3 +352,55 @@ export const union = (patterns: ReadonlyArray<NodeBase>): ReadonlyArray<Source> 
  */
 export const selectorOf = (sources: ReadonlyArray<Source>): SourceSelector =>
   sources.length > 1 ? "both" : sources[0] ?? "stdout"
+
+/**
+ * An `Invalid` node: built from invalid arguments, it fails at its first use with `detail` (its description).
+ *
+ * @example
+ * import { Patterns } from "@effect-process/engine"
+ *
+ * const bad = Patterns.invalidNode("OutputPattern.regex: the pattern must be a RegExp (got a string)")
+ *
+ * @since 0.2.0
+ */
+export const invalidNode = (detail: string): InvalidNode => ({
+  _tag: "Invalid",
+  description: detail,
+  sources: ["stdout"]
+})
+
+/**
+ * The first `Invalid` node of a pattern, depth first, or `undefined`: a use of a pattern looks for one before it
+ * reads anything, so that an invalid part fails the whole pattern at once, whatever it is nested in.
+ *
+ * @example
+ * import { Patterns } from "@effect-process/engine"
+ *
+ * Patterns.findInvalid(Patterns.partsNode(["ready"], "\"ready\"", "stdout")) // undefined
+ *
+ * @since 0.2.0
+ */
+export const findInvalid = (node: Node): InvalidNode | undefined => {
+  switch (node._tag) {
+    case "Invalid":
+      return node
+    case "Parts":
+    case "Lines":
+      return undefined
+    case "Any":
+    case "All":
+      return firstInvalid(node.patterns)
+    case "Times":
+      return findInvalid(node.pattern)
+    case "FailOn":
+      return findInvalid(node.pattern) ?? firstInvalid(node.failures)
+  }
+}
+
+const firstInvalid = (nodes: ReadonlyArray<Node>): InvalidNode | undefined => {
+  for (const node of nodes) {
+    const invalid = findInvalid(node)
+    if (invalid !== undefined) return invalid
+  }
+  return undefined
+}

@@ -47,7 +47,6 @@ describe("LaunchOptions.checkLaunch", () => {
   })
 
   it("a sparse argv is refused with a command that can be shown", () => {
-    // eslint-disable-next-line no-sparse-arrays
     const refusal = LaunchOptions.checkLaunch(fields({ argv: ["echo", , "x"] }))
     expect(LaunchOptions.isRefusal(refusal) && refusal.command).toEqual(["echo", "<undefined>", "x"])
     expect(detailOf(refusal)).toBe("argv[1] must be a string (got undefined)")

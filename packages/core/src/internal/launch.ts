@@ -3,6 +3,7 @@
  * group with the output pump attached, the release registered in the scope, the readiness check raced against the
  * exit and the timeout, and (with `retry`) each attempt in a scope of its own.
  */
+import { typeName } from "@effect-process/engine/LaunchOptions"
 import { truncate } from "@effect-process/engine/Quote"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -18,7 +19,8 @@ import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import * as Runtime from "effect/Runtime"
 import type * as RuntimeFlags from "effect/RuntimeFlags"
-import type * as Schedule from "effect/Schedule"
+import * as Schedule from "effect/Schedule"
+import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Scope from "effect/Scope"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import { describeCommand, ProcessError, type StateError, type TimeoutError } from "../ProcessError.js"
@@ -146,8 +148,26 @@ const isTransient = (error: unknown): boolean =>
   TRANSIENT_SPAWN_ERRORS.includes(error.errno)
 
 /**
+ * The `InvalidCommand` of a `retry` that is not a `Schedule`, or of a `retryWhile` that is not a function, or
+ * `undefined` when both are fine (or absent). A `Supervisor` checks them before its first start.
+ *
+ * @internal
+ */
+export const retryProblem = (
+  command: ReadonlyArray<string>,
+  options: { readonly retry?: unknown; readonly retryWhile?: unknown }
+): ProcessError | undefined =>
+  options.retry !== undefined && !Schedule.isSchedule(options.retry)
+    ? errors.invalid(command, `retry must be a Schedule (got ${typeName(options.retry)})`)
+    : options.retryWhile !== undefined && typeof options.retryWhile !== "function"
+    ? errors.invalid(command, `retryWhile must be a function (got ${typeName(options.retryWhile)})`)
+    : undefined
+
+/**
  * Retries the whole acquire (launch and readiness) per `schedule`. Every attempt runs in a scope of its own that is
- * closed when the attempt fails, so a failed attempt leaves nothing behind before the next one starts.
+ * closed when the attempt fails, so a failed attempt leaves nothing behind before the next one starts. A schedule
+ * that fails ends the retries: the acquire fails with the last attempt's error (a warning names the schedule's
+ * failure), as when the schedule is exhausted.
  */
 const makeRetrying = <A, E, R>(
   settings: Settings | Pipeline,
@@ -155,6 +175,8 @@ const makeRetrying = <A, E, R>(
   schedule: Schedule.Schedule<unknown, ProcessError | StateError | TimeoutError | E, never>
 ): Acquire<A, E, R> =>
   Effect.gen(function*() {
+    const problem = retryProblem(isPipeline(settings) ? settings.argv : settings.spec.argv, options)
+    if (problem !== undefined) return yield* Effect.fail(problem)
     const scope = yield* Effect.scope
     const retryWhile = options.retryWhile ?? isTransient
     let attempts = 0
@@ -171,10 +193,29 @@ const makeRetrying = <A, E, R>(
       )
     })
     return yield* attempt.pipe(
-      Effect.retry({ schedule, while: retryWhile }),
+      Effect.retry({ schedule: endingOnFailure(schedule), while: retryWhile }),
       Effect.mapError((error) => errors.withAttempts(error, attempts))
     )
   })
+
+/**
+ * `schedule`, done where it fails (a schedule whose step fails where its type says it cannot, e.g. a `mapEffect`
+ * that fails), with a warning naming the failure: the retry then ends with the last attempt's error, as when the
+ * schedule is exhausted (Effect 3's retry would die of the missing last output instead).
+ */
+const endingOnFailure = <Out, In>(schedule: Schedule.Schedule<Out, In>): Schedule.Schedule<Out | undefined, In> =>
+  Schedule.makeWithState(schedule.initial, (now, input, state) =>
+    Effect.catchAll(
+      schedule.step(now, input, state) as Effect.Effect<
+        readonly [unknown, Out | undefined, ScheduleDecision.ScheduleDecision],
+        unknown
+      >,
+      (failure) =>
+        Effect.as(
+          quietly(Effect.logWarning(`the retry schedule failed: ${describeFailure(failure)}; not retrying`)),
+          [state, undefined, ScheduleDecision.done] as const
+        )
+    ))
 
 /**
  * The launch, with the spawner of the context, for `use` to run.

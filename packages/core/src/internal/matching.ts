@@ -12,7 +12,7 @@ import type * as ManagedProcess from "../ManagedProcess.js"
 import type * as OutputPattern from "../OutputPattern.js"
 import type { ProcessError, StateError, TimeoutError } from "../ProcessError.js"
 import { decodeDuration } from "./command.js"
-import { processError, timeoutError } from "./errors.js"
+import { invalidArgument, processError, timeoutError } from "./errors.js"
 import * as pattern_ from "./outputPattern.js"
 import { awaitOutput, DEFAULT_WAIT_TIMEOUT, exactRead, type Readable } from "./reading.js"
 
@@ -22,8 +22,7 @@ export const waitForOutput = <A>(
   pattern: ReadonlyArray<string> | OutputPattern.OutputPattern<A>,
   options: ManagedProcess.ReadOptions | undefined
 ): Effect.Effect<A, ProcessError | StateError | TimeoutError> => {
-  const resolved =
-    (pattern_.isOutputPattern(pattern) ? pattern : pattern_.allParts(pattern)) as OutputPattern.OutputPattern<A>
+  const resolved = pattern_.resolve("waitForOutput", pattern)
   return Effect.flatMap(
     decodeDuration(proc.command, "timeout", options?.timeout, DEFAULT_WAIT_TIMEOUT),
     (timeout) => {
@@ -42,7 +41,8 @@ export const waitForOutput = <A>(
 /**
  * Holds the reader slot of every pipe `pattern` reads and matches their output with `matcher`, as an exact read: on
  * success, the pipe whose output completed the match is consumed through the line that completed it, and what was
- * read of any other pipe is given back; on any other outcome everything is given back (see `exactRead`).
+ * read of any other pipe is given back; on any other outcome everything is given back (see `exactRead`). A
+ * pattern with an invalid part fails with `InvalidCommand` before anything is read.
  *
  * @internal
  */
@@ -52,19 +52,26 @@ export const matchPattern = <A, E = never>(
   matcher: OutputPattern.Matcher<A>,
   operation: string,
   bound: (match: Effect.Effect<Consumed<A>, ProcessError>) => Effect.Effect<Consumed<A>, ProcessError | E> = identity
-): Effect.Effect<A, ProcessError | StateError | E> =>
-  Effect.map(
+): Effect.Effect<A, ProcessError | StateError | E> => {
+  const invalid = pattern_.invalidDetail(pattern)
+  if (invalid !== undefined) return Effect.fail(invalidArgument(proc, invalid))
+  return Effect.map(
     exactRead(proc, pattern.sources, operation, (channels) => {
       let outcome: Exit.Exit<A, ProcessError> | undefined
       const leaf: Leaf = { matcher, sources: pattern.sources, settle: (exit) => outcome = exit as Exit.Exit<A, never> }
-      return bound(Effect.flatMap(matchOutput(proc, pipesOf(pattern.sources, channels), [leaf], undefined), (ends) =>
-        outcome!._tag === "Success"
-          ? Effect.succeed({ value: outcome!.value, ends })
-          : Effect.failCause(outcome!.cause)))
+      return bound(
+        Effect.flatMap(
+          matchOutput(proc, pipesOf(pattern.sources, channels), [leaf], undefined),
+          (ends) =>
+            outcome!._tag === "Success"
+              ? Effect.succeed({ value: outcome!.value, ends })
+              : Effect.failCause(outcome!.cause)
+        )
+      )
     }, consumeThrough),
-    (consumed) =>
-      consumed.value
+    (consumed) => consumed.value
   )
+}
 
 /**
  * One of several patterns read at once by `matchEach`: `settle` is called with its outcome once it is decided.
@@ -80,11 +87,27 @@ export interface PatternReader<A> {
  * Matches several patterns with one exact read of the pipes they read (a readiness check made of several output
  * probes): every piece of output is fed to each pattern still undecided, and each is settled as soon as it decides.
  * The read ends when all are settled, or when `stop` completes; each pipe is then consumed through the last match
- * on it, and what follows stays. Interrupted, it gives everything back.
+ * on it, and what follows stays. Interrupted, it gives everything back. A pattern with an invalid part is settled
+ * at once with `InvalidCommand`, and not read.
  *
  * @internal
  */
 export const matchEach = (
+  proc: Readable,
+  all: ReadonlyArray<PatternReader<unknown>>,
+  stop: Effect.Effect<void>,
+  operation: string
+): Effect.Effect<void, StateError> =>
+  Effect.suspend(() => {
+    const readers = all.filter((reader) => {
+      const invalid = pattern_.invalidDetail(reader.pattern)
+      if (invalid !== undefined) reader.settle(Exit.fail(invalidArgument(proc, invalid)))
+      return invalid === undefined
+    })
+    return matchReaders(proc, readers, stop, operation)
+  })
+
+const matchReaders = (
   proc: Readable,
   readers: ReadonlyArray<PatternReader<unknown>>,
   stop: Effect.Effect<void>,
@@ -212,14 +235,18 @@ const noMatch = (proc: Readable, matcher: OutputPattern.Matcher<unknown>): Proce
     detail: `no match for the expected output; seen: ${quoteTail(matcher.seen().slice(-400), 250)}`
   })
 
-const readinessFailed = (proc: Readable, decision: OutputPattern.Decision<unknown> & { _tag: "Failed" }) =>
-  processError(proc, "ReadinessFailed", {
+const readinessFailed = (proc: Readable, decision: OutputPattern.Decision<unknown> & { _tag: "Failed" }) => {
+  // A pattern that is itself invalid (a parser that broke its contract) is an invalid argument, not a failure the
+  // output said.
+  if (decision.invalid === true) return invalidArgument(proc, decision.detail ?? "the pattern is invalid")
+  return processError(proc, "ReadinessFailed", {
     detail: decision.line === "" && decision.detail !== undefined
       ? decision.detail
       : `the output said: ${quoteHead(decision.line.slice(0, 400), 250)}${
         decision.detail === undefined ? "" : ` (${decision.detail})`
       }`
   })
+}
 
 const awaitExitBriefly = (proc: Readable): Effect.Effect<void> =>
   proc.exit !== undefined || proc.released

@@ -3,6 +3,7 @@
  * group with the output pump attached, the release registered in the scope, the readiness check raced against the
  * exit and the timeout, and (with `retry`) each attempt in a scope of its own.
  */
+import { typeName } from "@effect-process/engine/LaunchOptions"
 import { truncate } from "@effect-process/engine/Quote"
 import * as Clock from "effect/Clock"
 import type * as Context from "effect/Context"
@@ -14,7 +15,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import * as References from "effect/References"
 import * as Result from "effect/Result"
-import type * as Schedule from "effect/Schedule"
+import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import type * as ManagedProcess from "../ManagedProcess.js"
@@ -143,8 +144,26 @@ const isTransient = (error: unknown): boolean =>
   TRANSIENT_SPAWN_ERRORS.includes(error.errno)
 
 /**
+ * The `InvalidCommand` of a `retry` that is not a `Schedule`, or of a `retryWhile` that is not a function, or
+ * `undefined` when both are fine (or absent). A `Supervisor` checks them before its first start.
+ *
+ * @internal
+ */
+export const retryProblem = (
+  command: ReadonlyArray<string>,
+  options: { readonly retry?: unknown; readonly retryWhile?: unknown }
+): ProcessError | undefined =>
+  options.retry !== undefined && !Schedule.isSchedule(options.retry)
+    ? errors.invalid(command, `retry must be a Schedule (got ${typeName(options.retry)})`)
+    : options.retryWhile !== undefined && typeof options.retryWhile !== "function"
+    ? errors.invalid(command, `retryWhile must be a function (got ${typeName(options.retryWhile)})`)
+    : undefined
+
+/**
  * Retries the whole acquire (launch and readiness) per `schedule`. Every attempt runs in a scope of its own that is
- * closed when the attempt fails, so a failed attempt leaves nothing behind before the next one starts.
+ * closed when the attempt fails, so a failed attempt leaves nothing behind before the next one starts. A schedule
+ * that fails ends the retries: the acquire fails with the last attempt's error (a warning names the schedule's
+ * failure), as when the schedule is exhausted.
  */
 const makeRetrying = <A, E, R>(
   settings: Settings | Pipeline,
@@ -152,9 +171,12 @@ const makeRetrying = <A, E, R>(
   schedule: Schedule.Schedule<unknown, ProcessError | StateError | TimeoutError | E, never>
 ): Acquire<A, E, R> =>
   Effect.gen(function*() {
+    const problem = retryProblem(isPipeline(settings) ? settings.argv : settings.spec.argv, options)
+    if (problem !== undefined) return yield* Effect.fail(problem)
     const scope = yield* Effect.scope
     const retryWhile = options.retryWhile ?? isTransient
     let attempts = 0
+    let lastError: ProcessError | StateError | TimeoutError | E | undefined
     const attempt = Effect.gen(function*() {
       attempts++
       const attemptScope = yield* Scope.fork(scope, "sequential")
@@ -162,13 +184,26 @@ const makeRetrying = <A, E, R>(
         Scope.provide(attemptScope),
         Effect.onError((cause) => Scope.close(attemptScope, Exit.failCause(cause))),
         // One line per failed attempt, naming the reason (the message names the command, pid and exit).
-        Effect.tapError((error) =>
-          quietly(Effect.logWarning(`launch attempt ${attempts} failed: ${describeFailure(error)}`))
-        )
+        Effect.tapError((error) => {
+          lastError = error
+          return quietly(Effect.logWarning(`launch attempt ${attempts} failed: ${describeFailure(error)}`))
+        })
       )
     })
     return yield* attempt.pipe(
       Effect.retry({ schedule, while: retryWhile }),
+      // The retry fails with the last attempt's error, or with the schedule's own failure (a schedule that fails
+      // where its type says it cannot): that one ends the retries, and the last attempt's error is the outcome.
+      Effect.catchIf(
+        (error) => error !== lastError && lastError !== undefined,
+        (scheduleFailure) =>
+          Effect.andThen(
+            quietly(Effect.logWarning(
+              `the retry schedule failed: ${describeFailure(scheduleFailure)}; not retrying`
+            )),
+            Effect.fail(lastError!)
+          )
+      ),
       Effect.mapError((error) => errors.withAttempts(error, attempts))
     )
   })

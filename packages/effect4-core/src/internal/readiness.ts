@@ -1,3 +1,4 @@
+import { typeName } from "@effect-process/engine/LaunchOptions"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -13,6 +14,7 @@ import type * as OutputPattern from "../OutputPattern.js"
 import type { ProcessError, StateError } from "../ProcessError.js"
 import type * as Readiness from "../Readiness.js"
 import { decodeDuration } from "./command.js"
+import { invalid } from "./errors.js"
 import type { PatternReader } from "./matching.js"
 import * as pattern_ from "./outputPattern.js"
 
@@ -99,25 +101,43 @@ const probe = <A, E, R>(
 
 const DEFAULT_POLL = Schedule.spaced("100 millis")
 
-/** Retries `attempt` per the schedule, forever: the readiness timeout and the exit race bound it. */
+/**
+ * A check that fails, when it runs, with the `InvalidCommand` of the process it checks: what a constructor given
+ * invalid arguments builds, since building a check never fails or throws.
+ */
+const invalidProbe = (detail: string): any =>
+  probe<never, never, never>(detail, (command) => Effect.fail(invalid(command, detail)))
+
+/**
+ * Retries `attempt` per the schedule, forever: the readiness timeout and the exit race bound it. A schedule that is
+ * not a `Schedule` fails it with `InvalidCommand`.
+ */
 const poll = <A, E, R>(
+  command: ReadonlyArray<string>,
   attempt: Effect.Effect<A, E, R>,
   schedule: Schedule.Schedule<unknown, unknown> | undefined
-): Effect.Effect<A, never, R> =>
-  Effect.retry(attempt, schedule ?? DEFAULT_POLL) as Effect.Effect<
-    A,
-    never,
-    R
-  >
+): Effect.Effect<A, ProcessError, R> =>
+  schedule !== undefined && !Schedule.isSchedule(schedule)
+    ? Effect.fail(invalid(command, `schedule must be a Schedule (got ${typeName(schedule)})`))
+    : Effect.retry(attempt, schedule ?? DEFAULT_POLL) as Effect.Effect<
+      A,
+      never,
+      R
+    >
 
 /** @internal */
 export const output = (pattern: ReadonlyArray<string> | OutputPattern.OutputPattern<any>): any => {
-  const resolved: OutputPattern.OutputPattern<any> = pattern_.isOutputPattern(pattern)
-    ? pattern
-    : pattern_.allParts(pattern as ReadonlyArray<string>)
+  // A malformed pattern is an invalid one: the check fails with InvalidCommand before reading anything.
+  const resolved = pattern_.resolve("Readiness.output", pattern)
   const description = `output ${resolved.description}`
   return node<OutputNode>({ _tag: "Output", description, probes: [description], pattern: resolved })
 }
+
+/** What is wrong with `port` as a TCP port to connect to, or `undefined`. */
+const portProblem = (port: unknown): string | undefined =>
+  typeof port === "number" && Number.isInteger(port) && port >= 1 && port <= 65535
+    ? undefined
+    : `port must be an integer from 1 to 65535 (got ${typeof port === "number" ? String(port) : typeName(port)})`
 
 /** @internal */
 export const port = (
@@ -127,11 +147,20 @@ export const port = (
     readonly attemptTimeout?: Duration.Input | undefined
   } = {}
 ): Readiness.Readiness<{ readonly host: string; readonly port: number }, never, Connector> => {
-  const hosts = options.host === undefined ? ["127.0.0.1", "::1"] : [options.host]
+  options ??= {}
+  const host = options.host
+  const hosts = host === undefined ? ["127.0.0.1", "::1"] : [host]
   return probe<{ readonly host: string; readonly port: number }, never, Connector>(
-    `tcp ${hosts.join("|")}:${portNumber}`,
+    `tcp ${hosts.map(String).join("|")}:${String(portNumber)}`,
     (command) =>
       Effect.gen(function*() {
+        // Validated when the probe runs, with the process's command in the error: building it never throws. The
+        // connector would throw on a port out of range (Node's ERR_SOCKET_BAD_PORT), a defect.
+        const problem = portProblem(portNumber)
+        if (problem !== undefined) return yield* Effect.fail(invalid(command, problem))
+        if (host !== undefined && (typeof host !== "string" || host.length === 0)) {
+          return yield* Effect.fail(invalid(command, `host must be a non-empty string (got ${typeName(host)})`))
+        }
         const attemptTimeout = yield* Effect.fromResult(decodeDuration(
           command,
           "attemptTimeout",
@@ -140,6 +169,7 @@ export const port = (
         ))
         const connector = yield* Connector
         return yield* poll(
+          command,
           Effect.raceAll(hosts.map((host) =>
             Effect.flatMap(
               connector.canConnect(host, portNumber, attemptTimeout),
@@ -160,6 +190,7 @@ export const http = (
     readonly attemptTimeout?: Duration.Input | undefined
   } = {}
 ): Readiness.Readiness<HttpClientResponse.HttpClientResponse, never, HttpClient.HttpClient> => {
+  options ??= {}
   const accept = options.status ?? ((status: number) => status >= 200 && status < 300)
   return probe<HttpClientResponse.HttpClientResponse, never, HttpClient.HttpClient>(
     `http GET ${url}`,
@@ -168,6 +199,7 @@ export const http = (
         Effect.fromResult(decodeDuration(command, "attemptTimeout", options.attemptTimeout, "2 seconds")),
         (attemptTimeout) =>
           poll(
+            command,
             HttpClient.get(url).pipe(
               Effect.scoped,
               Effect.timeout(attemptTimeout),
@@ -183,7 +215,16 @@ export const http = (
 export const effect = <A, E, R>(
   check: Effect.Effect<A, E, R>,
   options: Readiness.PollOptions & { readonly description?: string | undefined } = {}
-): Readiness.Readiness<A, never, R> => probe(options.description ?? "a check", () => poll(check, options.schedule))
+): Readiness.Readiness<A, never, R> => {
+  const { description, schedule } = options ?? {}
+  return probe<A, never, R>(
+    typeof description === "string" ? description : "a check",
+    (command) =>
+      Effect.isEffect(check)
+        ? poll(command, check, schedule)
+        : Effect.fail(invalid(command, `Readiness.effect: the check must be an Effect (got ${typeName(check)})`))
+  )
+}
 
 /** @internal */
 export const stableFor = (duration: Duration.Input): Readiness.Readiness<void> => {
@@ -199,6 +240,14 @@ export const stableFor = (duration: Duration.Input): Readiness.Readiness<void> =
 }
 
 const combine = (tag: "All" | "Any", checks: ReadonlyArray<Readiness.Readiness<any, any, any>>): any => {
+  const wrong = checks.findIndex((check) => !isReadiness(check))
+  if (wrong >= 0) {
+    return invalidProbe(
+      `Readiness.${tag === "All" ? "all" : "any"}: argument ${wrong + 1} is not a Readiness (got ${
+        typeName(checks[wrong])
+      })`
+    )
+  }
   const children = checks.map(nodeOf)
   return node<AllNode | AnyNode>({
     _tag: tag,

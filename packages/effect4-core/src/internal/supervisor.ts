@@ -1,3 +1,4 @@
+import { shown, typeName } from "@effect-process/engine/LaunchOptions"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
@@ -21,6 +22,7 @@ import type { ProcessSpawner } from "../ProcessSpawner.js"
 import type * as Supervisor from "../Supervisor.js"
 import { decodeDuration as decode, decodeLogLevel } from "./command.js"
 import { gaveUp, invalid } from "./errors.js"
+import { retryProblem } from "./launch.js"
 import * as managedProcess from "./managedProcess.js"
 import * as metrics from "./metrics.js"
 import { isReadiness } from "./readiness.js"
@@ -107,6 +109,57 @@ const disconnect = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, 
     )
   )
 
+const POLICIES: ReadonlyArray<unknown> = ["always", "on-failure", "never"]
+
+const isPositiveInteger = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 1
+
+const isExitCode = (n: unknown): boolean => typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= 255
+
+/**
+ * The supervision options that are not durations or log levels, checked before the first start: a count that is
+ * not a positive integer (a `failureThreshold` of 0 would kill a healthy process at every check) or a backoff that
+ * is not a `Schedule` (the loop could never start) is an `InvalidCommand`, naming the option.
+ */
+const optionsProblem = (
+  argv: ReadonlyArray<string>,
+  options: Supervisor.Options<any, any, any, any>
+): ProcessError | undefined => {
+  const problem = (detail: string) => invalid(argv, detail)
+  const { backoff, healthCheck, restart, startLimit, successExitCodes } = options
+  if (restart !== undefined && !POLICIES.includes(restart)) {
+    return problem(`restart must be "always", "on-failure" or "never" (got ${shown(restart)})`)
+  }
+  if (
+    successExitCodes !== undefined && (!Array.isArray(successExitCodes) || !successExitCodes.every(isExitCode))
+  ) {
+    return problem(`successExitCodes must be an array of integers from 0 to 255 (got ${typeName(successExitCodes)})`)
+  }
+  if (backoff !== undefined && !Schedule.isSchedule(backoff)) {
+    return problem(`backoff must be a Schedule (got ${typeName(backoff)})`)
+  }
+  if (startLimit !== undefined) {
+    if (typeof startLimit !== "object" || startLimit === null) {
+      return problem(`startLimit must be an object { burst, interval } (got ${typeName(startLimit)})`)
+    }
+    if (!isPositiveInteger(startLimit.burst) && startLimit.burst !== Infinity) {
+      return problem(`startLimit.burst must be a positive integer or Infinity (got ${shown(startLimit.burst)})`)
+    }
+  }
+  if (healthCheck !== undefined) {
+    if (typeof healthCheck !== "object" || healthCheck === null) {
+      return problem(`healthCheck must be an object with a probe (got ${typeName(healthCheck)})`)
+    }
+    if (!Effect.isEffect(healthCheck.probe) && !isReadiness(healthCheck.probe)) {
+      return problem(`healthCheck.probe must be an Effect or a Readiness (got ${typeName(healthCheck.probe)})`)
+    }
+    const threshold = healthCheck.failureThreshold
+    if (threshold !== undefined && !isPositiveInteger(threshold)) {
+      return problem(`healthCheck.failureThreshold must be a positive integer (got ${shown(threshold)})`)
+    }
+  }
+  return retryProblem(argv, options)
+}
+
 const Proto = {
   [TypeId]: TypeId,
   pipe() {
@@ -124,6 +177,8 @@ export const make = <A, E, R, RH>(
     const settings = yield* Effect.fromResult(decodeSettings(command, options, { relayStderr: true }))
     const argv = settings.spec.argv
     const program = metrics.program(argv)
+    const problem = optionsProblem(argv, options)
+    if (problem !== undefined) return yield* Effect.fail(problem)
     const policy = options.restart ?? "on-failure"
     const successExitCodes = options.successExitCodes ?? [0]
     const backoff = options.backoff ?? defaultBackoff
@@ -236,11 +291,20 @@ export const make = <A, E, R, RH>(
         }
         if (Duration.isGreaterThanOrEqualTo(uptime, resetAfter)) step = yield* Schedule.toStep(backoff)
         const now = yield* Clock.currentTimeMillis
-        // The schedule's step is done when it is exhausted (its only failure: a backoff has no error channel).
-        const next = yield* Pull.catchDone(
+        // The schedule's step is done when it is exhausted. A backoff has no error channel, but a JavaScript
+        // schedule can fail all the same: supervision gives up.
+        const stepped = yield* Effect.result(Pull.catchDone(
           Effect.map(step(now, end), ([, delay]) => delay),
           () => Effect.succeed(undefined)
-        )
+        ))
+        if (Result.isFailure(stepped)) {
+          return yield* giveUp(
+            `the backoff schedule failed: ${describeFailure(stepped.failure)}`,
+            `the last run: ${describeEnd(program, end, uptime)}`,
+            stepped.failure
+          )
+        }
+        const next = stepped.success
         if (next === undefined) {
           return yield* giveUp(
             "the backoff schedule is exhausted",
