@@ -1,3 +1,4 @@
+// Generated from packages/core/src/OutputPattern.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * Output patterns: what `waitForOutput` and output readiness wait for. A pattern is matched incrementally, in one
  * pass over the output as it arrives: no accumulated buffer is searched again, a part that straddles two chunks is

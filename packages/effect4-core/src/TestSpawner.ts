@@ -1,3 +1,4 @@
+// Generated from packages/core/src/TestSpawner.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * A `ProcessSpawner` for unit tests: scripted processes, no operating system process at all. Code that launches
  * processes through `ManagedProcess` (or a `Supervisor`, a `ProcessManager`, a process `Layer`) runs unchanged;

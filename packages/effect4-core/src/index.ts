@@ -1,3 +1,4 @@
+// Generated from packages/core/src/index.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * @since 0.1.0
  */

@@ -1,3 +1,4 @@
+// Generated from packages/core/src/internal/awaitChange.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * Waiting for output: a pipe's set of waiters (`OutputChannel.addWaiter`, a callback) as an Effect.
  */

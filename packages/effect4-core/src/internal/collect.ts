@@ -1,3 +1,4 @@
+// Generated from packages/core/src/internal/collect.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * Collecting a process's output for `run`: both pipes to their end (or until they are overdue after the exit),
  * decoded as the output arrives, and the exit, in one wait.

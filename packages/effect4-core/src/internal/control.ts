@@ -1,3 +1,4 @@
+// Generated from packages/core/src/internal/control.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * What the handle does to a running process besides reading it: send a signal to its group, write to its stdin,
  * close it, or feed it a stream. Each refuses, as a `StateError`, what the process's state does not allow.

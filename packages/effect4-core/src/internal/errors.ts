@@ -1,3 +1,4 @@
+// Generated from packages/core/src/internal/errors.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * Every error about a process is built here, from what the process knows of itself: its command and pid, its exit
  * status once seen, and the tails of its output. A call site says only what is particular to it (the reason, a

@@ -1,3 +1,4 @@
+// Generated from packages/core/src/internal/handle.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * The handle a user holds: a thin view of the process (its methods live on the prototype, its Effects and streams
  * are built when asked for, so that an idle process costs only its state), and the data-first / data-last forms

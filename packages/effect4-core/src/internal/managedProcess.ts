@@ -1,3 +1,4 @@
+// Generated from packages/core/src/internal/managedProcess.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * The lifecycle of a managed process, top to bottom, and where each stage lives:
  *

@@ -1,3 +1,4 @@
+// Generated from packages/core/src/internal/once.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * A value that is set once and awaited by any number of fibers: what `Deferred` does, for the two a process needs
  * on every launch (its exit, the outcome of its termination). `Deferred.makeUnsafe` copies Effect's prototype into

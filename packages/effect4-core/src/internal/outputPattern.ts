@@ -1,3 +1,4 @@
+// Generated from packages/core/src/internal/outputPattern.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * Output patterns: the engine's tagged data (`Patterns.Node`, shared by every line of the library), each node an
  * object with Effect 3's `pipe`, its `matcher()` (the engine's interpreter, `PatternMatchers.matcherOf`) and the

@@ -1,3 +1,4 @@
+// Generated from packages/core/src/internal/processManager.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 import * as Clock from "effect/Clock"
 import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"

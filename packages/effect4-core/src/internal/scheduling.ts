@@ -1,3 +1,4 @@
+// Generated from packages/core/src/internal/scheduling.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * Real time and the event loop, for the parts of the pipeline that pace themselves by them (the stderr relay, the
  * start of the pipes' deadline), outside any Effect `Clock`: they are about the event loop, and a test clock must not
