@@ -4,6 +4,7 @@
 // Effect 3 source gives, i.e. when a fix was made on one side only. The other modules of packages/effect4-core/src
 // differ in more than names (Result for Either as an Effect, References for FiberRefs, Schedule steps, ChildProcess
 // commands, Schema 4) and are written by hand, as thin as their differences allow.
+import { ESLint } from "eslint"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -16,6 +17,7 @@ const to = path.join(root, "packages", "effect4-core", "src")
 export const GENERATED = [
   "index.ts",
   "OutputPattern.ts",
+  "Readiness.ts",
   "TestSpawner.ts",
   "internal/awaitChange.ts",
   "internal/collect.ts",
@@ -23,9 +25,11 @@ export const GENERATED = [
   "internal/errors.ts",
   "internal/handle.ts",
   "internal/managedProcess.ts",
+  "internal/matching.ts",
   "internal/once.ts",
   "internal/outputPattern.ts",
   "internal/processManager.ts",
+  "internal/run.ts",
   "internal/scheduling.ts"
 ]
 
@@ -34,6 +38,15 @@ const RULES = [
   [/"@effect-process\/core\//g, "\"effect-process/"],
   [/from "@effect-process\/core"/g, "from \"effect-process\""],
   [/"@effect-process\/node"/g, "\"@effect-process/platform-node\""],
+  [/"@effect\/platform\/HttpClient"/g, "\"effect/http/HttpClient\""],
+  [/"@effect\/platform\/HttpClientResponse"/g, "\"effect/http/HttpClientResponse\""],
+  [/Stream\.unwrapScoped\(/g, "Stream.unwrap("],
+  [/Stream\.catchAll\(/g, "Stream.catch("],
+  [/Effect\.either\(/g, "Effect.result("],
+  [/Either\.isRight\(/g, "Result.isSuccess("],
+  [/Either\.all\(/g, "Result.all("],
+  [/Either\.map\(/g, "Result.map("],
+  [/Either\.mapLeft\(/g, "Result.mapError("],
   [/Effect\.async\b/g, "Effect.callback"],
   [/Deferred\.unsafeMake\b/g, "Deferred.makeUnsafe"],
   [/Duration\.DurationInput\b/g, "Duration.Input"],
@@ -57,18 +70,23 @@ const RULES = [
   [/\.right\b/g, ".success"]
 ]
 
-const generate = (file) => {
+// The renamed text is formatted by the repository's own lint rules (import order, line breaks), as if written there.
+const eslint = new ESLint({ cwd: root, fix: true })
+
+const generate = async (file) => {
   let text = fs.readFileSync(path.join(from, file), "utf8")
   for (const [pattern, replacement] of RULES) text = text.replace(pattern, replacement)
-  return `// Generated from packages/core/src/${file} by scripts/effect4-sources.mjs: edit that file, not this one.\n` +
+  text = `// Generated from packages/core/src/${file} by scripts/effect4-sources.mjs: edit that file, not this one.\n` +
     text
+  const [result] = await eslint.lintText(text, { filePath: path.join(to, file) })
+  return result.output ?? text
 }
 
 const check = process.argv.includes("--check")
 const stale = []
 for (const file of GENERATED) {
   const target = path.join(to, file)
-  const text = generate(file)
+  const text = await generate(file)
   const current = fs.existsSync(target) ? fs.readFileSync(target, "utf8") : undefined
   if (current === text) continue
   if (check) stale.push(file)

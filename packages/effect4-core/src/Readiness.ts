@@ -1,3 +1,4 @@
+// Generated from packages/core/src/Readiness.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * Readiness: with `ManagedProcess.make(command, { readiness })` the acquire completes only when the process is
  * ready, not merely started. A readiness check is made of probes (output, TCP port, HTTP, any Effect, a stable

@@ -12,6 +12,7 @@ import type * as ManagedProcess from "../ManagedProcess.js"
 import type * as OutputPattern from "../OutputPattern.js"
 import type { ProcessError, StateError, TimeoutError } from "../ProcessError.js"
 import { decodeDuration } from "./command.js"
+import * as compat from "./compat.js"
 import { invalidArgument, processError, timeoutError } from "./errors.js"
 import * as pattern_ from "./outputPattern.js"
 import { awaitOutput, DEFAULT_WAIT_TIMEOUT, exactRead, type Readable } from "./reading.js"
@@ -24,16 +25,16 @@ export const waitForOutput = <A>(
 ): Effect.Effect<A, ProcessError | StateError | TimeoutError> => {
   const resolved = pattern_.resolve("waitForOutput", pattern)
   return Effect.flatMap(
-    decodeDuration(proc.command, "timeout", options?.timeout, DEFAULT_WAIT_TIMEOUT),
+    compat.fromEither(decodeDuration(proc.command, "timeout", options?.timeout, DEFAULT_WAIT_TIMEOUT)),
     (timeout) => {
       const matcher = resolved.matcher()
       // The timeout is inside the exact read, so that a match it cuts off is given back.
       return matchPattern(proc, resolved, matcher, "waitForOutput", (match) =>
-        Effect.timeoutFail(match, {
-          duration: timeout,
-          onTimeout: () =>
-            timeoutError(proc, "WaitForOutput", timeout, { seen: matcher.seen(), expected: resolved.description })
-        }))
+        compat.timeoutFail(
+          match,
+          timeout,
+          () => timeoutError(proc, "WaitForOutput", timeout, { seen: matcher.seen(), expected: resolved.description })
+        ))
     }
   )
 }

@@ -15,6 +15,7 @@ import { describeCommand, type ProcessError, type TimeoutError } from "../Proces
 import type { ExitStatus, ProcessSpawner } from "../ProcessSpawner.js"
 import { collect } from "./collect.js"
 import { argvOf, decodeDuration, hasOwnStdin } from "./command.js"
+import * as compat from "./compat.js"
 import { closeStdin, feedStdin, pipeStage, writeStdin } from "./control.js"
 import * as errors from "./errors.js"
 import { invalid, processError, refused } from "./errors.js"
@@ -132,12 +133,9 @@ const runPipeline = (
       })
       // The timeout bounds the whole pipeline: the last stage's output and every stage's exit.
       const limit = options.limit
-      const bounded = limit === undefined ? body : body.pipe(
-        Effect.timeoutFail({
-          duration: limit,
-          onTimeout: () => errors.timeoutError(stages[stages.length - 1]!, "Run", limit)
-        })
-      )
+      const bounded = limit === undefined
+        ? body
+        : compat.timeoutFail(body, limit, () => errors.timeoutError(stages[stages.length - 1]!, "Run", limit))
       const releaseAll = Effect.suspend(() =>
         Effect.forEach(stages, release, { concurrency: "unbounded", discard: true })
       )
@@ -162,9 +160,9 @@ const runToCompletion = (
       ? feedStdin(input, stdinStream)
       : undefined
     const collected: Effect.Effect<readonly [string, string, ExitStatus], ProcessError | TimeoutError> =
-      limit === undefined ? collect(output, options.maxBuffer) : collect(output, options.maxBuffer).pipe(
-        Effect.timeoutFail({ duration: limit, onTimeout: () => errors.timeoutError(output, "Run", limit) })
-      )
+      limit === undefined
+        ? collect(output, options.maxBuffer)
+        : compat.timeoutFail(collect(output, options.maxBuffer), limit, () => errors.timeoutError(output, "Run", limit))
     const work = feeding === undefined
       ? collected
       : Effect.flatMap(Effect.forkDaemon(feeding), (writer) => Effect.ensuring(collected, Fiber.interrupt(writer)))

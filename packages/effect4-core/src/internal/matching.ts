@@ -1,3 +1,4 @@
+// Generated from packages/core/src/internal/matching.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * Matching output against patterns (`waitForOutput`, output readiness, health checks): one pass over the output as
  * it arrives, one reader per pipe however many patterns are matched at once, each pipe consumed through the last
@@ -12,6 +13,7 @@ import type * as ManagedProcess from "../ManagedProcess.js"
 import type * as OutputPattern from "../OutputPattern.js"
 import type { ProcessError, StateError, TimeoutError } from "../ProcessError.js"
 import { decodeDuration } from "./command.js"
+import * as compat from "./compat.js"
 import { invalidArgument, processError, timeoutError } from "./errors.js"
 import * as pattern_ from "./outputPattern.js"
 import { awaitOutput, DEFAULT_WAIT_TIMEOUT, exactRead, type Readable } from "./reading.js"
@@ -24,18 +26,16 @@ export const waitForOutput = <A>(
 ): Effect.Effect<A, ProcessError | StateError | TimeoutError> => {
   const resolved = pattern_.resolve("waitForOutput", pattern)
   return Effect.flatMap(
-    Effect.fromResult(decodeDuration(proc.command, "timeout", options?.timeout, DEFAULT_WAIT_TIMEOUT)),
+    compat.fromEither(decodeDuration(proc.command, "timeout", options?.timeout, DEFAULT_WAIT_TIMEOUT)),
     (timeout) => {
       const matcher = resolved.matcher()
       // The timeout is inside the exact read, so that a match it cuts off is given back.
       return matchPattern(proc, resolved, matcher, "waitForOutput", (match) =>
-        Effect.timeoutOrElse(match, {
-          duration: timeout,
-          orElse: () =>
-            Effect.fail(
-              timeoutError(proc, "WaitForOutput", timeout, { seen: matcher.seen(), expected: resolved.description })
-            )
-        }))
+        compat.timeoutFail(
+          match,
+          timeout,
+          () => timeoutError(proc, "WaitForOutput", timeout, { seen: matcher.seen(), expected: resolved.description })
+        ))
     }
   )
 }
