@@ -30,7 +30,9 @@ export const GENERATED = [
   "internal/outputPattern.ts",
   "internal/processManager.ts",
   "internal/run.ts",
-  "internal/scheduling.ts"
+  "internal/scheduling.ts",
+  "internal/telemetry.ts",
+  "internal/terminate.ts"
 ]
 
 /** Effect 3's names and their Effect 4 counterparts, in the order they are applied. */

@@ -5,6 +5,11 @@
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
+import * as LogLevel from "effect/LogLevel"
+import * as Metric from "effect/Metric"
 
 /**
  * A decoded option as an Effect. In Effect 3 an Either is an Effect already.
@@ -23,3 +28,63 @@ export const timeoutFail = <A, E, R, E2>(
   duration: Duration.Duration,
   onTimeout: () => E2
 ): Effect.Effect<A, E | E2, R> => Effect.timeoutFail(self, { duration, onTimeout })
+
+/**
+ * The fiber running an effect, as `withFiber` gives it.
+ *
+ * @internal
+ */
+export type CurrentFiber = Fiber.RuntimeFiber<unknown, unknown>
+
+/**
+ * Runs `f` with the current fiber, in the same step.
+ *
+ * @internal
+ */
+export const withFiber = <A, E, R>(f: (fiber: CurrentFiber) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.withFiberRuntime(f)
+
+/**
+ * The tracer of a runtime that was given none: it records spans nowhere.
+ *
+ * @internal
+ */
+export const nativeTracer = Effect.runSync(Effect.tracer)
+
+/**
+ * Whether a tracer other than Effect's default one (which reports spans to nobody) is installed.
+ *
+ * @internal
+ */
+export const isTracing = (fiber: CurrentFiber): boolean => fiber.currentTracer !== nativeTracer
+
+/**
+ * Whether the fiber's minimum log level lets Debug through.
+ *
+ * @internal
+ */
+export const isDebugEnabled = (fiber: CurrentFiber): boolean =>
+  LogLevel.greaterThanEqual(LogLevel.Debug, fiber.getFiberRef(FiberRef.currentMinimumLogLevel))
+
+/**
+ * Adds one to `counter`, with the fiber's metric labels, without an Effect step.
+ *
+ * @internal
+ */
+export const incrementUnsafe = (counter: Metric.Metric.Counter<number>, fiber: CurrentFiber): void =>
+  counter.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
+
+/**
+ * Adds one to `counter`.
+ *
+ * @internal
+ */
+export const increment = (counter: Metric.Metric.Counter<number>): Effect.Effect<void> => Metric.increment(counter)
+
+/**
+ * Interrupts `fiber` without waiting for it.
+ *
+ * @internal
+ */
+export const interruptUnsafe = (fiber: Fiber.RuntimeFiber<unknown, unknown>): void =>
+  fiber.unsafeInterruptAsFork(FiberId.none)

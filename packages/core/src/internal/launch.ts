@@ -27,6 +27,7 @@ import { describeCommand, ProcessError, type StateError, type TimeoutError } fro
 import { ProcessSpawner } from "../ProcessSpawner.js"
 import type * as Readiness from "../Readiness.js"
 import type { Normalized } from "./command.js"
+import * as compat from "./compat.js"
 import { feedStdin, pipeStage } from "./control.js"
 import * as errors from "./errors.js"
 import { processError } from "./errors.js"
@@ -35,7 +36,7 @@ import * as matching from "./matching.js"
 import { Process } from "./process.js"
 import * as readiness_ from "./readiness.js"
 import { decodePlan, isPipeline, type Pipeline, type Settings, type TerminateSettings } from "./settings.js"
-import { describeFailure, nativeTracer, quietly } from "./telemetry.js"
+import { describeFailure, quietly } from "./telemetry.js"
 import { release, stop } from "./terminate.js"
 
 /** What acquiring a process is: its handle, in the current scope. */
@@ -299,7 +300,7 @@ const launch = (
     const relayRuntime = relaying ? relayRuntimeOf(fiber, status.runtimeFlags) : undefined
     const proc = new Process(spec, settings, Context.get(fiber.currentDefaultServices, Clock.Clock), relayRuntime)
     const debug = LogLevel.greaterThanEqual(LogLevel.Debug, minimum)
-    const tracing = fiber.currentTracer !== nativeTracer
+    const tracing = compat.isTracing(fiber)
     const spawning = Effect.flatMap(spawn(spec.request, proc), (spawned) => {
       proc.attach(spawned)
       if (proc.relay !== undefined) proc.relay.annotations = proc.annotations

@@ -5,8 +5,7 @@
  */
 import * as Messages from "@effect-process/engine/Messages"
 import * as Effect from "effect/Effect"
-import * as FiberRef from "effect/FiberRef"
-import * as LogLevel from "effect/LogLevel"
+import * as compat from "./compat.js"
 
 /**
  * Logs at Debug only when Debug is enabled: building the annotations of a log nobody sees would cost every launch.
@@ -14,12 +13,10 @@ import * as LogLevel from "effect/LogLevel"
  * @internal
  */
 export const logDebug = (message: string, annotations: () => Record<string, unknown>): Effect.Effect<void> =>
-  Effect.flatMap(
-    FiberRef.get(FiberRef.currentMinimumLogLevel),
-    (minimum) =>
-      LogLevel.greaterThanEqual(LogLevel.Debug, minimum)
-        ? quietly(Effect.annotateLogs(Effect.logDebug(message), annotations()))
-        : Effect.void
+  compat.withFiber((fiber) =>
+    compat.isDebugEnabled(fiber)
+      ? quietly(Effect.annotateLogs(Effect.logDebug(message), annotations()))
+      : Effect.void
   )
 
 /**
@@ -38,13 +35,6 @@ export const quietly = (log: Effect.Effect<void>): Effect.Effect<void> => Effect
 export const describeFailure: (error: unknown) => string = Messages.describeFailure
 
 /**
- * The tracer of a runtime that was given none: it records spans nowhere.
- *
- * @internal
- */
-export const nativeTracer = Effect.runSync(Effect.tracer)
-
-/**
  * `self` in a span named `name`, unless the tracer is Effect's default one, which reports spans to nobody: a span
  * costs about 19 KB of allocation (measured), and the launch path makes two per process. With a tracer installed
  * (OpenTelemetry, a test tracer), every span is there.
@@ -56,8 +46,8 @@ export const traced = <A, E, R>(
   attributes: () => Record<string, unknown>,
   self: (traced: boolean) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
-  Effect.tracerWith((tracer) =>
-    tracer === nativeTracer
+  compat.withFiber((fiber) =>
+    !compat.isTracing(fiber)
       ? self(false)
       : Effect.withSpan(self(true), name, { attributes: attributes(), captureStackTrace: false })
   )

@@ -13,18 +13,15 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as FiberId from "effect/FiberId"
-import * as FiberRef from "effect/FiberRef"
-import * as LogLevel from "effect/LogLevel"
-import * as Metric from "effect/Metric"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import type { ProcessError } from "../ProcessError.js"
 import type { Signal } from "../ProcessSpawner.js"
 import { awaitAnyChange } from "./awaitChange.js"
+import * as compat from "./compat.js"
 import { Once } from "./once.js"
 import type { Process, Termination } from "./process.js"
 import { decodeTerminate, type TerminateSettings } from "./settings.js"
-import { logDebug, nativeTracer, quietly, traced } from "./telemetry.js"
+import { logDebug, quietly, traced } from "./telemetry.js"
 
 /**
  * Runs the termination policy once per process. It runs in its own fiber: interrupting a caller does not leave the
@@ -57,13 +54,13 @@ const settleExited = (
   proc: Process,
   done: Termination
 ): Effect.Effect<ManagedProcess.TerminateOutcome> =>
-  Effect.uninterruptible(Effect.withFiberRuntime((fiber) => {
+  Effect.uninterruptible(compat.withFiber((fiber) => {
     const outcome: ManagedProcess.TerminateOutcome = { _tag: "AlreadyExited", exit: proc.exit!, elapsed: Duration.zero }
     const finish = Effect.sync(() => {
       done.set(Exit.succeed(outcome))
       return outcome
     })
-    if (fiber.currentTracer !== nativeTracer) {
+    if (compat.isTracing(fiber)) {
       return Effect.zipRight(
         Effect.withSpan(endPipes(proc), "ManagedProcess.terminate", {
           attributes: { pid: proc.pid, signal: "none" },
@@ -73,8 +70,8 @@ const settleExited = (
       )
     }
     proc.endOutput()
-    proc.metrics.exitsFor(proc.exit).unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
-    const debug = LogLevel.greaterThanEqual(LogLevel.Debug, fiber.getFiberRef(FiberRef.currentMinimumLogLevel))
+    compat.incrementUnsafe(proc.metrics.exitsFor(proc.exit), fiber)
+    const debug = compat.isDebugEnabled(fiber)
     const closed = closePipes(proc)
     return Effect.zipRight(
       debug ? Effect.zipRight(closed, logDebug("terminated: AlreadyExited", () => proc.annotations)) : closed,
@@ -87,7 +84,10 @@ export const terminate = (
   proc: Process,
   options: ManagedProcess.TerminateOptions | undefined
 ): Effect.Effect<ManagedProcess.TerminateOutcome, ProcessError> =>
-  Effect.flatMap(decodeTerminate(proc.command, options, proc.settings), (settings) => stop(proc, settings))
+  Effect.flatMap(
+    compat.fromEither(decodeTerminate(proc.command, options, proc.settings)),
+    (settings) => stop(proc, settings)
+  )
 
 /**
  * Stop the process group:
@@ -148,8 +148,8 @@ const stopSteps = (proc: Process, settings: TerminateSettings): Effect.Effect<Ma
   })
 
 const recordExit = (proc: Process, outcome: ManagedProcess.TerminateOutcome): Effect.Effect<void> => {
-  const increment = Metric.increment(proc.metrics.exitsFor(proc.exit))
-  return outcome._tag === "Killed" ? Effect.zipRight(increment, Metric.increment(proc.metrics.forcedKills)) : increment
+  const increment = compat.increment(proc.metrics.exitsFor(proc.exit))
+  return outcome._tag === "Killed" ? Effect.zipRight(increment, compat.increment(proc.metrics.forcedKills)) : increment
 }
 
 /**
@@ -197,7 +197,7 @@ const waitUntilGone = (proc: Process, limit: Duration.Duration, since: number): 
           })
         })
         return Effect.flatMap(waitForExit, (exited) => exited ? poll(1) : Effect.succeed(false)).pipe(
-          Effect.ensuring(Effect.sync(() => timer.unsafeInterruptAsFork(FiberId.none)))
+          Effect.ensuring(Effect.sync(() => compat.interruptUnsafe(timer)))
         )
       }
     )

@@ -4,7 +4,12 @@
  */
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as LogLevel from "effect/LogLevel"
+import * as Metric from "effect/Metric"
+import * as References from "effect/References"
 import type * as Result from "effect/Result"
+import * as Tracer from "effect/Tracer"
 
 /**
  * A decoded option as an Effect. In Effect 4 a Result is plain data.
@@ -23,3 +28,55 @@ export const timeoutFail = <A, E, R, E2>(
   duration: Duration.Duration,
   onTimeout: () => E2
 ): Effect.Effect<A, E | E2, R> => Effect.timeoutOrElse(self, { duration, orElse: () => Effect.fail(onTimeout()) })
+
+/**
+ * The fiber running an effect, as `withFiber` gives it.
+ *
+ * @internal
+ */
+export type CurrentFiber = Fiber.Fiber<unknown, unknown>
+
+/**
+ * Runs `f` with the current fiber, in the same step.
+ *
+ * @internal
+ */
+export const withFiber = <A, E, R>(f: (fiber: CurrentFiber) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.withFiber(f)
+
+/**
+ * Whether a tracer other than Effect's default one (which reports spans to nobody) is installed.
+ *
+ * @internal
+ */
+export const isTracing = (fiber: CurrentFiber): boolean => fiber.getRef(Tracer.Tracer) !== Tracer.nativeTracer
+
+/**
+ * Whether the fiber's minimum log level lets Debug through.
+ *
+ * @internal
+ */
+export const isDebugEnabled = (fiber: CurrentFiber): boolean =>
+  LogLevel.isGreaterThanOrEqualTo("Debug", fiber.getRef(References.MinimumLogLevel))
+
+/**
+ * Adds one to `counter`, with the fiber's metric attributes, without an Effect step.
+ *
+ * @internal
+ */
+export const incrementUnsafe = (counter: Metric.Counter<number>, fiber: CurrentFiber): void =>
+  counter.updateUnsafe(1, fiber.context)
+
+/**
+ * Adds one to `counter`.
+ *
+ * @internal
+ */
+export const increment = (counter: Metric.Counter<number>): Effect.Effect<void> => Metric.update(counter, 1)
+
+/**
+ * Interrupts `fiber` without waiting for it.
+ *
+ * @internal
+ */
+export const interruptUnsafe = (fiber: Fiber.Fiber<unknown, unknown>): void => fiber.interruptUnsafe()

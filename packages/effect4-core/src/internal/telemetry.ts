@@ -1,3 +1,4 @@
+// Generated from packages/core/src/internal/telemetry.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * Logs and spans on the launch and release paths, at the cost of nothing when nobody looks: a Debug log is built
  * only when Debug is enabled, a span only when a tracer is installed, and no log can turn a launch or a release
@@ -5,9 +6,7 @@
  */
 import * as Messages from "@effect-process/engine/Messages"
 import * as Effect from "effect/Effect"
-import * as LogLevel from "effect/LogLevel"
-import * as References from "effect/References"
-import * as Tracer from "effect/Tracer"
+import * as compat from "./compat.js"
 
 /**
  * Logs at Debug only when Debug is enabled: building the annotations of a log nobody sees would cost every launch.
@@ -15,8 +14,8 @@ import * as Tracer from "effect/Tracer"
  * @internal
  */
 export const logDebug = (message: string, annotations: () => Record<string, unknown>): Effect.Effect<void> =>
-  Effect.withFiber((fiber) =>
-    LogLevel.isGreaterThanOrEqualTo("Debug", fiber.getRef(References.MinimumLogLevel))
+  compat.withFiber((fiber) =>
+    compat.isDebugEnabled(fiber)
       ? quietly(Effect.annotateLogs(Effect.logDebug(message), annotations()))
       : Effect.void
   )
@@ -48,8 +47,8 @@ export const traced = <A, E, R>(
   attributes: () => Record<string, unknown>,
   self: (traced: boolean) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
-  Effect.withFiber((fiber) =>
-    fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer
+  compat.withFiber((fiber) =>
+    !compat.isTracing(fiber)
       ? self(false)
       : Effect.withSpan(self(true), name, { attributes: attributes(), captureStackTrace: false })
   )

@@ -1,3 +1,4 @@
+// Generated from packages/core/src/internal/terminate.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * Stopping a process, and the release of its scope:
  *
@@ -13,14 +14,11 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as LogLevel from "effect/LogLevel"
-import * as Metric from "effect/Metric"
-import * as References from "effect/References"
-import * as Tracer from "effect/Tracer"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import type { ProcessError } from "../ProcessError.js"
 import type { Signal } from "../ProcessSpawner.js"
 import { awaitAnyChange } from "./awaitChange.js"
+import * as compat from "./compat.js"
 import { Once } from "./once.js"
 import type { Process, Termination } from "./process.js"
 import { decodeTerminate, type TerminateSettings } from "./settings.js"
@@ -57,13 +55,13 @@ const settleExited = (
   proc: Process,
   done: Termination
 ): Effect.Effect<ManagedProcess.TerminateOutcome> =>
-  Effect.uninterruptible(Effect.withFiber((fiber) => {
+  Effect.uninterruptible(compat.withFiber((fiber) => {
     const outcome: ManagedProcess.TerminateOutcome = { _tag: "AlreadyExited", exit: proc.exit!, elapsed: Duration.zero }
     const finish = Effect.sync(() => {
       done.set(Exit.succeed(outcome))
       return outcome
     })
-    if (fiber.getRef(Tracer.Tracer) !== Tracer.nativeTracer) {
+    if (compat.isTracing(fiber)) {
       return Effect.andThen(
         Effect.withSpan(endPipes(proc), "ManagedProcess.terminate", {
           attributes: { pid: proc.pid, signal: "none" },
@@ -73,8 +71,8 @@ const settleExited = (
       )
     }
     proc.endOutput()
-    proc.metrics.exitsFor(proc.exit).updateUnsafe(1, fiber.context)
-    const debug = LogLevel.isGreaterThanOrEqualTo("Debug", fiber.getRef(References.MinimumLogLevel))
+    compat.incrementUnsafe(proc.metrics.exitsFor(proc.exit), fiber)
+    const debug = compat.isDebugEnabled(fiber)
     const closed = closePipes(proc)
     return Effect.andThen(
       debug ? Effect.andThen(closed, logDebug("terminated: AlreadyExited", () => proc.annotations)) : closed,
@@ -88,7 +86,7 @@ export const terminate = (
   options: ManagedProcess.TerminateOptions | undefined
 ): Effect.Effect<ManagedProcess.TerminateOutcome, ProcessError> =>
   Effect.flatMap(
-    Effect.fromResult(decodeTerminate(proc.command, options, proc.settings)),
+    compat.fromEither(decodeTerminate(proc.command, options, proc.settings)),
     (settings) => stop(proc, settings)
   )
 
@@ -151,8 +149,8 @@ const stopSteps = (proc: Process, settings: TerminateSettings): Effect.Effect<Ma
   })
 
 const recordExit = (proc: Process, outcome: ManagedProcess.TerminateOutcome): Effect.Effect<void> => {
-  const increment = Metric.update(proc.metrics.exitsFor(proc.exit), 1)
-  return outcome._tag === "Killed" ? Effect.andThen(increment, Metric.update(proc.metrics.forcedKills, 1)) : increment
+  const increment = compat.increment(proc.metrics.exitsFor(proc.exit))
+  return outcome._tag === "Killed" ? Effect.andThen(increment, compat.increment(proc.metrics.forcedKills)) : increment
 }
 
 /**
@@ -200,7 +198,7 @@ const waitUntilGone = (proc: Process, limit: Duration.Duration, since: number): 
           })
         })
         return Effect.flatMap(waitForExit, (exited) => exited ? poll(1) : Effect.succeed(false)).pipe(
-          Effect.ensuring(Effect.sync(() => timer.interruptUnsafe()))
+          Effect.ensuring(Effect.sync(() => compat.interruptUnsafe(timer)))
         )
       }
     )
