@@ -28,9 +28,11 @@ export const GENERATED = [
   "internal/matching.ts",
   "internal/once.ts",
   "internal/outputPattern.ts",
+  "internal/process.ts",
   "internal/processManager.ts",
   "internal/run.ts",
   "internal/scheduling.ts",
+  "internal/stderrRelay.ts",
   "internal/telemetry.ts",
   "internal/terminate.ts"
 ]

@@ -2,6 +2,7 @@
  * The few Effect operations the two lines spell differently, for the modules the Effect 4 line generates from this
  * line's (`scripts/effect4-sources.mjs`): each line has its own `compat.ts` with the same exports. Effect 3's.
  */
+import type * as Clock from "effect/Clock"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
@@ -10,6 +11,7 @@ import * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
 import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
+import * as Runtime from "effect/Runtime"
 
 /**
  * A decoded option as an Effect. In Effect 3 an Either is an Effect already.
@@ -88,3 +90,40 @@ export const increment = (counter: Metric.Metric.Counter<number>): Effect.Effect
  */
 export const interruptUnsafe = (fiber: Fiber.RuntimeFiber<unknown, unknown>): void =>
   fiber.unsafeInterruptAsFork(FiberId.none)
+
+/**
+ * What the stderr relay logs through: the launching fiber as a runtime.
+ *
+ * @internal
+ */
+export type RelayContext = Runtime.Runtime<never>
+
+/**
+ * A level to log at (never `None` or `All`).
+ *
+ * @internal
+ */
+export type Level = LogLevel.LogLevel
+
+/**
+ * Runs `self` synchronously with `context`'s loggers; whether it succeeded.
+ *
+ * @internal
+ */
+export const runSyncSucceeds = (context: RelayContext, self: Effect.Effect<void>): boolean =>
+  Runtime.runSyncExit(context)(self)._tag === "Success"
+
+/**
+ * A log line at `level`.
+ *
+ * @internal
+ */
+export const logAt = (level: Level, message: string): Effect.Effect<void> => Effect.logWithLevel(level, message)
+
+/**
+ * Runs `self` in a fiber of its own on `clock` (a `TestClock` in tests), outside any scope.
+ *
+ * @internal
+ */
+export const forkOnClock = (self: Effect.Effect<void>, clock: Clock.Clock): Fiber.RuntimeFiber<void> =>
+  Runtime.runFork(Runtime.defaultRuntime)(Effect.withClock(self, clock))

@@ -8,13 +8,11 @@ import type * as Clock from "effect/Clock"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
-import * as Runtime from "effect/Runtime"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import type { ProcessError, StateError } from "../ProcessError.js"
 import type { ExitStatus, SpawnedProcess, SpawnListeners } from "../ProcessSpawner.js"
 import type { Normalized } from "./command.js"
+import * as compat from "./compat.js"
 import * as errors from "./errors.js"
 import * as metrics from "./metrics.js"
 import { Once } from "./once.js"
@@ -63,7 +61,7 @@ export class Process implements Readable, SpawnListeners, PipeControl {
   inputFailure: ProcessError | undefined = undefined
   pipesOverdue = false
   /** The timer that marks the pipes overdue, while one runs. */
-  private pipeTimer: Fiber.RuntimeFiber<void> | undefined = undefined
+  private pipeTimer: ReturnType<typeof compat.forkOnClock> | undefined = undefined
   readonly relay: StderrRelay | undefined
   readonly metrics: metrics.ProgramMetrics
 
@@ -72,8 +70,8 @@ export class Process implements Readable, SpawnListeners, PipeControl {
     readonly settings: TerminateSettings,
     /** The launching fiber's clock: the pipe timer runs on it (a `TestClock` in tests). */
     private readonly clock: Clock.Clock,
-    /** The launching fiber as a runtime, when the stderr relay logs through it. */
-    relayRuntime: Runtime.Runtime<never> | undefined
+    /** What the stderr relay logs through (the launching fiber), when it relays. */
+    relayRuntime: compat.RelayContext | undefined
   ) {
     this.metrics = metrics.forProgram(spec.argv)
     this.stdout = spec.request.stdout === "pipe" ? this.channel("stdout") : undefined
@@ -179,15 +177,16 @@ export class Process implements Readable, SpawnListeners, PipeControl {
 
   private startPipeTimer(): void {
     if (this.pipesOverdue || this.pipeTimer !== undefined || this.pipesEnded) return
-    this.pipeTimer = Runtime.runFork(Runtime.defaultRuntime)(
-      Effect.withClock(Effect.sleep(this.spec.waitDelay), this.clock).pipe(
+    this.pipeTimer = compat.forkOnClock(
+      Effect.sleep(this.spec.waitDelay).pipe(
         Effect.zipRight(Effect.sync(() => {
           this.pipeTimer = undefined
           this.pipesOverdue = true
           this.stdout?.notify()
           this.stderr?.notify()
         }))
-      )
+      ),
+      this.clock
     )
   }
 
@@ -208,7 +207,7 @@ export class Process implements Readable, SpawnListeners, PipeControl {
     if (timer !== undefined && this.pipesEnded) {
       // Nothing left to wait for: the timer must not keep the program alive.
       this.pipeTimer = undefined
-      timer.unsafeInterruptAsFork(FiberId.none)
+      compat.interruptUnsafe(timer)
     }
   }
 

@@ -1,23 +1,22 @@
 /**
- * The stderr relay of the Effect 3 line: `@effect-process/engine`'s `RelayBuffer` (the queue, the pacing, the drop
- * counting, shared with the Effect 4 line) logging through the launching fiber as a runtime. A batch is one
+ * The stderr relay: `@effect-process/engine`'s `RelayBuffer` (the queue, the pacing, the drop counting) logging
+ * through the launching fiber (its runtime on Effect 3, its context on Effect 4: `compat.ts`). A batch is one
  * synchronous run of the fiber's loggers; the release's flush logs in batches with a turn of the event loop between
  * them (`sleep(0)`: at once under a test clock) and never fails: what the logger throws switches the relay off.
  */
 import { RelayBuffer } from "@effect-process/engine/StderrRelay"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as LogLevel from "effect/LogLevel"
-import * as Runtime from "effect/Runtime"
+import * as compat from "./compat.js"
 
 /** @internal */
 export class StderrRelay extends RelayBuffer {
-  constructor(readonly level: LogLevel.LogLevel, private readonly runtime: Runtime.Runtime<never>) {
+  constructor(readonly level: compat.Level, private readonly context: compat.RelayContext) {
     super()
   }
 
   protected logBatch(deadline: number): boolean {
-    return Runtime.runSyncExit(this.runtime)(this.batch(deadline))._tag === "Success"
+    return compat.runSyncSucceeds(this.context, this.batch(deadline))
   }
 
   /** Logs queued lines until `deadline`, then reports drops if the queue drained or it is time to. */
@@ -25,7 +24,7 @@ export class StderrRelay extends RelayBuffer {
     const next = (): Effect.Effect<void> => {
       const line = this.nextLine(deadline)
       if (line === undefined) return this.report(false)
-      return Effect.zipRight(Effect.logWithLevel(this.level, line), Effect.suspend(next))
+      return Effect.zipRight(compat.logAt(this.level, line), Effect.suspend(next))
     }
     return Effect.annotateLogs(Effect.suspend(next), this.annotations)
   }

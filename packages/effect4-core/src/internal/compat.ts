@@ -2,6 +2,8 @@
  * The few Effect operations the two lines spell differently, for the modules this line generates from the Effect 3
  * line's (`scripts/effect4-sources.mjs`): each line has its own `compat.ts` with the same exports. Effect 4's.
  */
+import * as Clock from "effect/Clock"
+import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
@@ -80,3 +82,40 @@ export const increment = (counter: Metric.Counter<number>): Effect.Effect<void> 
  * @internal
  */
 export const interruptUnsafe = (fiber: Fiber.Fiber<unknown, unknown>): void => fiber.interruptUnsafe()
+
+/**
+ * What the stderr relay logs through: the launching fiber's context.
+ *
+ * @internal
+ */
+export type RelayContext = Context.Context<never>
+
+/**
+ * A level to log at (never `None` or `All`).
+ *
+ * @internal
+ */
+export type Level = LogLevel.Severity
+
+/**
+ * Runs `self` synchronously with `context`'s loggers; whether it succeeded.
+ *
+ * @internal
+ */
+export const runSyncSucceeds = (context: RelayContext, self: Effect.Effect<void>): boolean =>
+  Effect.runSyncExitWith(context)(self)._tag === "Success"
+
+/**
+ * A log line at `level`.
+ *
+ * @internal
+ */
+export const logAt = (level: Level, message: string): Effect.Effect<void> => Effect.logWithLevel(level)(message)
+
+/**
+ * Runs `self` in a fiber of its own on `clock` (a `TestClock` in tests), outside any scope.
+ *
+ * @internal
+ */
+export const forkOnClock = (self: Effect.Effect<void>, clock: Clock.Clock): Fiber.Fiber<void> =>
+  Effect.runFork(Effect.provideService(self, Clock.Clock, clock))

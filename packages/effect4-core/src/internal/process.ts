@@ -1,19 +1,19 @@
+// Generated from packages/core/src/internal/process.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * The state of one launched process, shared by the handle, the spawner's listeners, the readers and the release:
  * a tagged `State` (`Running`, `Exited`, `Terminating`, `Released`), the output channels and the deadline of the
  * pipes after the exit (`waitDelay`), the stderr relay, the annotations of its logs, the context of its errors.
  */
 import { OutputChannel, type PipeControl } from "@effect-process/engine/OutputChannel"
-import * as Clock from "effect/Clock"
-import type * as Context from "effect/Context"
+import type * as Clock from "effect/Clock"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import type { ProcessError, StateError } from "../ProcessError.js"
 import type { ExitStatus, SpawnedProcess, SpawnListeners } from "../ProcessSpawner.js"
 import type { Normalized } from "./command.js"
+import * as compat from "./compat.js"
 import * as errors from "./errors.js"
 import * as metrics from "./metrics.js"
 import { Once } from "./once.js"
@@ -62,7 +62,7 @@ export class Process implements Readable, SpawnListeners, PipeControl {
   inputFailure: ProcessError | undefined = undefined
   pipesOverdue = false
   /** The timer that marks the pipes overdue, while one runs. */
-  private pipeTimer: Fiber.Fiber<void> | undefined = undefined
+  private pipeTimer: ReturnType<typeof compat.forkOnClock> | undefined = undefined
   readonly relay: StderrRelay | undefined
   readonly metrics: metrics.ProgramMetrics
 
@@ -71,8 +71,8 @@ export class Process implements Readable, SpawnListeners, PipeControl {
     readonly settings: TerminateSettings,
     /** The launching fiber's clock: the pipe timer runs on it (a `TestClock` in tests). */
     private readonly clock: Clock.Clock,
-    /** The launching fiber's context, when the stderr relay logs through it. */
-    relayRuntime: Context.Context<never> | undefined
+    /** What the stderr relay logs through (the launching fiber), when it relays. */
+    relayRuntime: compat.RelayContext | undefined
   ) {
     this.metrics = metrics.forProgram(spec.argv)
     this.stdout = spec.request.stdout === "pipe" ? this.channel("stdout") : undefined
@@ -178,15 +178,16 @@ export class Process implements Readable, SpawnListeners, PipeControl {
 
   private startPipeTimer(): void {
     if (this.pipesOverdue || this.pipeTimer !== undefined || this.pipesEnded) return
-    this.pipeTimer = Effect.runFork(
-      Effect.provideService(Effect.sleep(this.spec.waitDelay), Clock.Clock, this.clock).pipe(
+    this.pipeTimer = compat.forkOnClock(
+      Effect.sleep(this.spec.waitDelay).pipe(
         Effect.andThen(Effect.sync(() => {
           this.pipeTimer = undefined
           this.pipesOverdue = true
           this.stdout?.notify()
           this.stderr?.notify()
         }))
-      )
+      ),
+      this.clock
     )
   }
 
@@ -207,7 +208,7 @@ export class Process implements Readable, SpawnListeners, PipeControl {
     if (timer !== undefined && this.pipesEnded) {
       // Nothing left to wait for: the timer must not keep the program alive.
       this.pipeTimer = undefined
-      timer.interruptUnsafe()
+      compat.interruptUnsafe(timer)
     }
   }
 

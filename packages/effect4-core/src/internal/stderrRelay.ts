@@ -1,32 +1,31 @@
+// Generated from packages/core/src/internal/stderrRelay.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
- * The stderr relay of the Effect 4 line: `@effect-process/engine`'s `RelayBuffer` (the queue, the pacing, the drop
- * counting, shared with the Effect 3 line) logging through the launching fiber's context. A batch is one
+ * The stderr relay: `@effect-process/engine`'s `RelayBuffer` (the queue, the pacing, the drop counting) logging
+ * through the launching fiber (its runtime on Effect 3, its context on Effect 4: `compat.ts`). A batch is one
  * synchronous run of the fiber's loggers; the release's flush logs in batches with a turn of the event loop between
  * them (`sleep(0)`: at once under a test clock) and never fails: what the logger throws switches the relay off.
  */
 import { RelayBuffer } from "@effect-process/engine/StderrRelay"
-import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as LogLevel from "effect/LogLevel"
+import * as compat from "./compat.js"
 
 /** @internal */
 export class StderrRelay extends RelayBuffer {
-  constructor(readonly level: LogLevel.Severity, private readonly context: Context.Context<never>) {
+  constructor(readonly level: compat.Level, private readonly context: compat.RelayContext) {
     super()
   }
 
   protected logBatch(deadline: number): boolean {
-    return Effect.runSyncExitWith(this.context)(this.batch(deadline))._tag === "Success"
+    return compat.runSyncSucceeds(this.context, this.batch(deadline))
   }
 
   /** Logs queued lines until `deadline`, then reports drops if the queue drained or it is time to. */
   private batch(deadline: number): Effect.Effect<void> {
-    const log = Effect.logWithLevel(this.level)
     const next = (): Effect.Effect<void> => {
       const line = this.nextLine(deadline)
       if (line === undefined) return this.report(false)
-      return Effect.andThen(log(line), Effect.suspend(next))
+      return Effect.andThen(compat.logAt(this.level, line), Effect.suspend(next))
     }
     return Effect.annotateLogs(Effect.suspend(next), this.annotations)
   }
@@ -49,7 +48,10 @@ export class StderrRelay extends RelayBuffer {
           ? this.report(true)
           : Effect.andThen(Effect.andThen(this.batch(batchDeadline), Effect.sleep(Duration.zero)), rest)
       })
-      return Effect.catchCause(Effect.annotateLogs(rest, this.annotations), () => Effect.sync(() => this.breakDown()))
+      return Effect.catchCause(
+        Effect.annotateLogs(rest, this.annotations),
+        () => Effect.sync(() => this.breakDown())
+      )
     })
   }
 }
