@@ -30,6 +30,7 @@ export const GENERATED = [
   "internal/outputPattern.ts",
   "internal/process.ts",
   "internal/processManager.ts",
+  "internal/reading.ts",
   "internal/run.ts",
   "internal/scheduling.ts",
   "internal/stderrRelay.ts",

@@ -2,6 +2,7 @@
  * The few Effect operations the two lines spell differently, for the modules the Effect 4 line generates from this
  * line's (`scripts/effect4-sources.mjs`): each line has its own `compat.ts` with the same exports. Effect 3's.
  */
+import * as Chunk from "effect/Chunk"
 import type * as Clock from "effect/Clock"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -11,7 +12,9 @@ import * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
 import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
+import * as Stream from "effect/Stream"
 
 /**
  * A decoded option as an Effect. In Effect 3 an Either is an Effect already.
@@ -127,3 +130,38 @@ export const logAt = (level: Level, message: string): Effect.Effect<void> => Eff
  */
 export const forkOnClock = (self: Effect.Effect<void>, clock: Clock.Clock): Fiber.RuntimeFiber<void> =>
   Runtime.runFork(Runtime.defaultRuntime)(Effect.withClock(self, clock))
+
+/**
+ * One pull of a stream built by `fromPull`: a chunk, the stream's failure, or its end.
+ *
+ * @internal
+ */
+export type Pull<A, E> = Effect.Effect<Chunk.Chunk<A>, Option.Option<E>>
+
+/**
+ * The end of a `fromPull` stream.
+ *
+ * @internal
+ */
+export const pullEnd: Pull<never, never> = Effect.fail(Option.none())
+
+/**
+ * A failure of a `fromPull` stream.
+ *
+ * @internal
+ */
+export const pullFail = <E>(error: E): Pull<never, E> => Effect.fail(Option.some(error))
+
+/**
+ * A chunk of a `fromPull` stream: `items`, not empty.
+ *
+ * @internal
+ */
+export const pullEmit = <A>(items: ReadonlyArray<A>): Pull<A, never> => Effect.succeed(Chunk.unsafeFromArray(items))
+
+/**
+ * The stream of what `pull` gives, pull after pull, until its end.
+ *
+ * @internal
+ */
+export const fromPull = <A, E>(pull: Pull<A, E>): Stream.Stream<A, E> => Stream.repeatEffectChunkOption(pull)

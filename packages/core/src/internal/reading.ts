@@ -13,11 +13,9 @@
  * overdue: a descendant that left the process group can hold a pipe open forever. No wait needs a timer of its own.
  */
 import { LINE_TOO_LONG, type OutputChannel } from "@effect-process/engine/OutputChannel"
-import * as Chunk from "effect/Chunk"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as ManagedProcess from "../ManagedProcess.js"
@@ -26,6 +24,7 @@ import { ProcessError, type StateError, type TimeoutError } from "../ProcessErro
 import type { ExitStatus } from "../ProcessSpawner.js"
 import { awaitAnyChange } from "./awaitChange.js"
 import { decodeDuration } from "./command.js"
+import * as compat from "./compat.js"
 import { invalidArgument, processError, timeoutError } from "./errors.js"
 import type { Once } from "./once.js"
 
@@ -200,14 +199,13 @@ const readNext = <A>(
   take: (channel: OutputChannel) => A | undefined | ProcessError
 ): Effect.Effect<A, ProcessError | StateError | TimeoutError> =>
   Effect.flatMap(
-    decodeDuration(proc.command, "timeout", options?.timeout, defaultTimeout),
+    compat.fromEither(decodeDuration(proc.command, "timeout", options?.timeout, defaultTimeout)),
     (timeout) =>
       exactRead(proc, ["stdout"], operation, ([channel]) =>
-        takeNext(proc, channel!, () => take(channel!)).pipe(
-          Effect.timeoutFail({
-            duration: timeout,
-            onTimeout: () => timeoutError(proc, reason, timeout, { seen: channel!.seenText(SEEN_LENGTH) })
-          })
+        compat.timeoutFail(
+          takeNext(proc, channel!, () => take(channel!)),
+          timeout,
+          () => timeoutError(proc, reason, timeout, { seen: channel!.seenText(SEEN_LENGTH) })
         ))
   )
 
@@ -272,16 +270,15 @@ const pipeStream = <A, E>(
     Effect.map(holdPipes(proc, [name], operation), ([held]) => {
       const channel = held!
       // The pull is on the path of every arrival: a plain recursive Effect, no generator.
-      const end = Effect.fail(Option.none())
-      const pull: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>> = Effect.suspend(() => {
+      const pull: compat.Pull<A, E> = Effect.suspend(() => {
         const version = channel.currentVersion
         const items = take(channel)
-        if (!Array.isArray(items)) return Effect.fail(Option.some(items as E))
-        if (items.length > 0) return Effect.succeed(Chunk.unsafeFromArray(items))
-        if (channel.exhausted) return end
-        return Effect.flatMap(awaitOutput(proc, [channel], [version]), (more) => more ? pull : end)
+        if (!Array.isArray(items)) return compat.pullFail(items as E)
+        if (items.length > 0) return compat.pullEmit(items)
+        if (channel.exhausted) return compat.pullEnd
+        return Effect.flatMap(awaitOutput(proc, [channel], [version]), (more) => more ? pull : compat.pullEnd)
       })
-      return Stream.repeatEffectChunkOption(pull)
+      return compat.fromPull(pull)
     })
   )
 

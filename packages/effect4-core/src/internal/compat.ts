@@ -2,6 +2,8 @@
  * The few Effect operations the two lines spell differently, for the modules this line generates from the Effect 3
  * line's (`scripts/effect4-sources.mjs`): each line has its own `compat.ts` with the same exports. Effect 4's.
  */
+import type * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
@@ -9,8 +11,10 @@ import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
+import type * as PullModule from "effect/Pull"
 import * as References from "effect/References"
 import type * as Result from "effect/Result"
+import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 
 /**
@@ -119,3 +123,39 @@ export const logAt = (level: Level, message: string): Effect.Effect<void> => Eff
  */
 export const forkOnClock = (self: Effect.Effect<void>, clock: Clock.Clock): Fiber.Fiber<void> =>
   Effect.runFork(Effect.provideService(self, Clock.Clock, clock))
+
+/**
+ * One pull of a stream built by `fromPull`: a chunk, the stream's failure, or its end.
+ *
+ * @internal
+ */
+export type Pull<A, E> = PullModule.Pull<Arr.NonEmptyReadonlyArray<A>, E>
+
+/**
+ * The end of a `fromPull` stream.
+ *
+ * @internal
+ */
+export const pullEnd: Pull<never, never> = Cause.done()
+
+/**
+ * A failure of a `fromPull` stream.
+ *
+ * @internal
+ */
+export const pullFail = <E>(error: E): Pull<never, E> => Effect.fail(error)
+
+/**
+ * A chunk of a `fromPull` stream: `items`, not empty.
+ *
+ * @internal
+ */
+export const pullEmit = <A>(items: ReadonlyArray<A>): Pull<A, never> =>
+  Effect.succeed(items as unknown as Arr.NonEmptyReadonlyArray<A>)
+
+/**
+ * The stream of what `pull` gives, pull after pull, until its end.
+ *
+ * @internal
+ */
+export const fromPull = <A, E>(pull: Pull<A, E>): Stream.Stream<A, E> => Stream.fromPull(Effect.succeed(pull))
