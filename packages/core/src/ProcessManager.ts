@@ -5,11 +5,11 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import * as compat from "./internal/compat.js"
 import * as internal from "./internal/processManager.js"
 import type * as ManagedProcess from "./ManagedProcess.js"
 import type { ProcessError, StateError, TimeoutError } from "./ProcessError.js"
@@ -61,10 +61,9 @@ export interface ProcessManagerService {
  * @since 0.1.0
  * @category tags
  */
-export class ProcessManager extends Context.Tag("@effect-process/core/ProcessManager")<
-  ProcessManager,
-  ProcessManagerService
->() {}
+export class ProcessManager extends compat.Service<ProcessManager, ProcessManagerService>()(
+  "@effect-process/core/ProcessManager"
+) {}
 
 /**
  * Builds a manager in the current scope; closing the scope terminates what is still running.

@@ -1,3 +1,4 @@
+// Generated from packages/core/src/ProcessManager.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * A service that launches processes through the same API as `ManagedProcess.make`, keeps a registry of the live
  * ones (pid, command, uptime, status) and, when its layer is released, terminates every one still running in
@@ -5,11 +6,11 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import * as compat from "./internal/compat.js"
 import * as internal from "./internal/processManager.js"
 import type * as ManagedProcess from "./ManagedProcess.js"
 import type { ProcessError, StateError, TimeoutError } from "./ProcessError.js"
@@ -61,7 +62,7 @@ export interface ProcessManagerService {
  * @since 0.1.0
  * @category tags
  */
-export class ProcessManager extends Context.Service<ProcessManager, ProcessManagerService>()(
+export class ProcessManager extends compat.Service<ProcessManager, ProcessManagerService>()(
   "effect-process/ProcessManager"
 ) {}
 

@@ -4,6 +4,8 @@
  */
 import * as Chunk from "effect/Chunk"
 import type * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
@@ -165,3 +167,19 @@ export const pullEmit = <A>(items: ReadonlyArray<A>): Pull<A, never> => Effect.s
  * @internal
  */
 export const fromPull = <A, E>(pull: Pull<A, E>): Stream.Stream<A, E> => Stream.repeatEffectChunkOption(pull)
+
+/**
+ * The base class of a service tag: `class X extends compat.Service<X, Shape>()("key") {}` (Effect 3's
+ * `Context.Tag(key)<X, Shape>()`).
+ *
+ * @internal
+ */
+export const Service = <Self, Shape>() => <const Key extends string>(key: Key): Context.TagClass<Self, Key, Shape> =>
+  Context.Tag(key)<Self, Shape>()
+
+/**
+ * A `Deferred` made outside an Effect.
+ *
+ * @internal
+ */
+export const makeDeferred = <A, E = never>(): Deferred.Deferred<A, E> => Deferred.unsafeMake<A, E>(FiberId.none)

@@ -1,13 +1,11 @@
 import { typeName } from "@effect-process/engine/LaunchOptions"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import * as Schedule from "effect/Schedule"
@@ -15,6 +13,7 @@ import type * as OutputPattern from "../OutputPattern.js"
 import type { ProcessError, StateError } from "../ProcessError.js"
 import type * as Readiness from "../Readiness.js"
 import { decodeDuration } from "./command.js"
+import * as compat from "./compat.js"
 import { invalid } from "./errors.js"
 import type { PatternReader } from "./matching.js"
 import * as pattern_ from "./outputPattern.js"
@@ -33,9 +32,9 @@ import * as pattern_ from "./outputPattern.js"
  * @since 0.1.0
  * @category tags
  */
-export class Connector extends Context.Tag("@effect-process/core/Readiness/Connector")<Connector, {
+export class Connector extends compat.Service<Connector, {
   readonly canConnect: (host: string, port: number, timeout: Duration.Duration) => Effect.Effect<boolean>
-}>() {}
+}>()("@effect-process/core/Readiness/Connector") {}
 
 /** @internal */
 export const TypeId: Readiness.TypeId = Symbol.for("@effect-process/core/Readiness") as Readiness.TypeId
@@ -120,7 +119,7 @@ const poll = <A, E, R>(
 ): Effect.Effect<A, ProcessError, R> =>
   schedule !== undefined && !Schedule.isSchedule(schedule)
     ? Effect.fail(invalid(command, `schedule must be a Schedule (got ${typeName(schedule)})`))
-    : Effect.retry(attempt, Schedule.forever.pipe(Schedule.intersect(schedule ?? DEFAULT_POLL))) as Effect.Effect<
+    : Effect.retry(attempt, schedule ?? DEFAULT_POLL) as Effect.Effect<
       A,
       never,
       R
@@ -162,12 +161,12 @@ export const port = (
         if (host !== undefined && (typeof host !== "string" || host.length === 0)) {
           return yield* Effect.fail(invalid(command, `host must be a non-empty string (got ${typeName(host)})`))
         }
-        const attemptTimeout = yield* decodeDuration(
+        const attemptTimeout = yield* compat.fromEither(decodeDuration(
           command,
           "attemptTimeout",
           options.attemptTimeout,
           "1 second"
-        )
+        ))
         const connector = yield* Connector
         return yield* poll(
           command,
@@ -197,7 +196,7 @@ export const http = (
     `http GET ${url}`,
     (command) =>
       Effect.flatMap(
-        decodeDuration(command, "attemptTimeout", options.attemptTimeout, "2 seconds"),
+        compat.fromEither(decodeDuration(command, "attemptTimeout", options.attemptTimeout, "2 seconds")),
         (attemptTimeout) =>
           poll(
             command,
@@ -236,7 +235,7 @@ export const stableFor = (duration: Duration.DurationInput): Readiness.Readiness
   })
   return probe<void, never, never>(
     `up for ${shown}`,
-    (command) => Effect.flatMap(decodeDuration(command, "stableFor", duration, 0), Effect.sleep)
+    (command) => Effect.flatMap(compat.fromEither(decodeDuration(command, "stableFor", duration, 0)), Effect.sleep)
   )
 }
 
@@ -308,8 +307,8 @@ export const check = <A, E, R>(
     >
   }
   return Effect.suspend(() => {
-    const outcomes = outputs.map(() => Deferred.unsafeMake<unknown, ProcessError | StateError>(FiberId.none))
-    const stop = Deferred.unsafeMake<void>(FiberId.none)
+    const outcomes = outputs.map(() => compat.makeDeferred<unknown, ProcessError | StateError>())
+    const stop = compat.makeDeferred<void>()
     const reader = context.matchEach(
       outputs.map((leaf, i) => ({
         pattern: leaf.pattern,
@@ -363,9 +362,15 @@ const evaluate = (
 ): Effect.Effect<unknown, unknown, unknown> => {
   switch (root._tag) {
     case "Output":
-      return Effect.tap(matchLeaf(root), () => context.settled(root.description))
+      return Effect.map(matchLeaf(root), (value) => {
+        context.settled(root.description)
+        return value
+      })
     case "Probe":
-      return Effect.tap(root.run(context.command), () => context.settled(root.description))
+      return Effect.map(root.run(context.command), (value) => {
+        context.settled(root.description)
+        return value
+      })
     case "All":
       return Effect.all(root.children.map((child) => evaluate(child, context, matchLeaf)), {
         concurrency: "unbounded"

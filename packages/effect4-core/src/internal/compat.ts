@@ -5,7 +5,8 @@
 import type * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
-import type * as Context from "effect/Context"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
@@ -159,3 +160,20 @@ export const pullEmit = <A>(items: ReadonlyArray<A>): Pull<A, never> =>
  * @internal
  */
 export const fromPull = <A, E>(pull: Pull<A, E>): Stream.Stream<A, E> => Stream.fromPull(Effect.succeed(pull))
+
+/**
+ * The base class of a service tag: `class X extends compat.Service<X, Shape>()("key") {}` (Effect 4's
+ * `Context.Service<X, Shape>()(key)`).
+ *
+ * @internal
+ */
+export const Service =
+  <Self, Shape>() => <const Key extends string>(key: Key): Context.ServiceClass<Self, Key, Shape> =>
+    Context.Service<Self, Shape>()(key)
+
+/**
+ * A `Deferred` made outside an Effect.
+ *
+ * @internal
+ */
+export const makeDeferred = <A, E = never>(): Deferred.Deferred<A, E> => Deferred.makeUnsafe<A, E>()

@@ -1,5 +1,5 @@
+// Generated from packages/core/src/internal/readiness.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 import { typeName } from "@effect-process/engine/LaunchOptions"
-import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -14,6 +14,7 @@ import type * as OutputPattern from "../OutputPattern.js"
 import type { ProcessError, StateError } from "../ProcessError.js"
 import type * as Readiness from "../Readiness.js"
 import { decodeDuration } from "./command.js"
+import * as compat from "./compat.js"
 import { invalid } from "./errors.js"
 import type { PatternReader } from "./matching.js"
 import * as pattern_ from "./outputPattern.js"
@@ -32,7 +33,7 @@ import * as pattern_ from "./outputPattern.js"
  * @since 0.1.0
  * @category tags
  */
-export class Connector extends Context.Service<Connector, {
+export class Connector extends compat.Service<Connector, {
   readonly canConnect: (host: string, port: number, timeout: Duration.Duration) => Effect.Effect<boolean>
 }>()("effect-process/Readiness/Connector") {}
 
@@ -161,7 +162,7 @@ export const port = (
         if (host !== undefined && (typeof host !== "string" || host.length === 0)) {
           return yield* Effect.fail(invalid(command, `host must be a non-empty string (got ${typeName(host)})`))
         }
-        const attemptTimeout = yield* Effect.fromResult(decodeDuration(
+        const attemptTimeout = yield* compat.fromEither(decodeDuration(
           command,
           "attemptTimeout",
           options.attemptTimeout,
@@ -196,7 +197,7 @@ export const http = (
     `http GET ${url}`,
     (command) =>
       Effect.flatMap(
-        Effect.fromResult(decodeDuration(command, "attemptTimeout", options.attemptTimeout, "2 seconds")),
+        compat.fromEither(decodeDuration(command, "attemptTimeout", options.attemptTimeout, "2 seconds")),
         (attemptTimeout) =>
           poll(
             command,
@@ -235,7 +236,7 @@ export const stableFor = (duration: Duration.Input): Readiness.Readiness<void> =
   })
   return probe<void, never, never>(
     `up for ${shown}`,
-    (command) => Effect.flatMap(Effect.fromResult(decodeDuration(command, "stableFor", duration, 0)), Effect.sleep)
+    (command) => Effect.flatMap(compat.fromEither(decodeDuration(command, "stableFor", duration, 0)), Effect.sleep)
   )
 }
 
@@ -307,8 +308,8 @@ export const check = <A, E, R>(
     >
   }
   return Effect.suspend(() => {
-    const outcomes = outputs.map(() => Deferred.makeUnsafe<unknown, ProcessError | StateError>())
-    const stop = Deferred.makeUnsafe<void>()
+    const outcomes = outputs.map(() => compat.makeDeferred<unknown, ProcessError | StateError>())
+    const stop = compat.makeDeferred<void>()
     const reader = context.matchEach(
       outputs.map((leaf, i) => ({
         pattern: leaf.pattern,
