@@ -34,7 +34,6 @@ export const GENERATED = [
   "internal/readiness.ts",
   "internal/reading.ts",
   "internal/run.ts",
-  "internal/scheduling.ts",
   "internal/stderrRelay.ts",
   "internal/telemetry.ts",
   "internal/terminate.ts"

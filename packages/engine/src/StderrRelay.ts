@@ -23,12 +23,8 @@
  *
  * @since 0.2.0
  */
+import { now } from "./Scheduling.js"
 import { Utf8Decoder } from "./Utf8.js"
-
-/** Milliseconds, with sub-millisecond precision where the platform has it. */
-const now: () => number = typeof performance === "object" && typeof performance.now === "function"
-  ? () => performance.now()
-  : () => Date.now()
 
 const MAX_RELAY_LINE = 64 * 1024
 const MAX_BACKLOG = 1000

@@ -48,6 +48,13 @@ export * as Patterns from "./Patterns.js"
 export * as Quote from "./Quote.js"
 
 /**
+ * Real time and turns of the event loop, outside any effect system's clock.
+ *
+ * @since 0.2.0
+ */
+export * as Scheduling from "./Scheduling.js"
+
+/**
  * The contract between a process's lifecycle and the platform that starts it, as data and callbacks.
  *
  * @since 0.2.0

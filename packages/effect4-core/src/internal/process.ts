@@ -5,6 +5,7 @@
  * pipes after the exit (`waitDelay`), the stderr relay, the annotations of its logs, the context of its errors.
  */
 import { OutputChannel, type PipeControl } from "@effect-process/engine/OutputChannel"
+import { nextTurn } from "@effect-process/engine/Scheduling"
 import type * as Clock from "effect/Clock"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -18,7 +19,6 @@ import * as errors from "./errors.js"
 import * as metrics from "./metrics.js"
 import { Once } from "./once.js"
 import type { Readable } from "./reading.js"
-import { nextTurn } from "./scheduling.js"
 import type { TerminateSettings } from "./settings.js"
 import { StderrRelay } from "./stderrRelay.js"
 
