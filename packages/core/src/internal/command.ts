@@ -41,17 +41,6 @@ export interface LaunchDefaults {
   readonly stdin?: StdioMode | undefined
 }
 
-/** @internal */
-export const DEFAULT_BUFFER_SIZE = LaunchOptions.DEFAULT_SIZES.bufferSize
-/** @internal */
-export const DEFAULT_TAIL_SIZE = LaunchOptions.DEFAULT_SIZES.tailSize
-/**
- * The longest line the line readers return, in characters; a longer one fails the read with `LineTooLong`.
- *
- * @internal
- */
-export const DEFAULT_MAX_LINE_LENGTH = LaunchOptions.DEFAULT_SIZES.maxLineLength
-
 /**
  * How long output may still take to arrive once the leader has exited (the `waitDelay` option).
  *

@@ -51,12 +51,8 @@ export type CurrentFiber = Fiber.RuntimeFiber<unknown, unknown>
 export const withFiber = <A, E, R>(f: (fiber: CurrentFiber) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.withFiberRuntime(f)
 
-/**
- * The tracer of a runtime that was given none: it records spans nowhere.
- *
- * @internal
- */
-export const nativeTracer = Effect.runSync(Effect.tracer)
+/** The tracer of a runtime that was given none: it records spans nowhere. */
+const nativeTracer = Effect.runSync(Effect.tracer)
 
 /**
  * Whether a tracer other than Effect's default one (which reports spans to nobody) is installed.

@@ -41,9 +41,6 @@ export const DEFAULT_SETTINGS: TerminateSettings = {
   killTimeout: Duration.fromInputUnsafe(DEFAULT_KILL_TIMEOUT)
 }
 
-/** @internal */
-export const SIGNALS: ReadonlyArray<string> = LaunchOptions.SIGNALS
-
 /**
  * A signal name the `Signal` type allows, checked at run time (a JavaScript caller may pass anything).
  *
