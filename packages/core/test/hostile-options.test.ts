@@ -37,7 +37,11 @@ describe("options that would wait forever, or were not checked", () => {
         "maxBuffer must be a non-negative integer or Infinity (got -1)"
       )
       expect(invalidDetail(yield* run({ maxBuffer: Number.NaN }))).toContain("maxBuffer must be")
-      expect(invalidDetail(yield* run({ successExitCodes: "0" }))).toContain("successExitCodes must be an array")
+      expect(invalidDetail(yield* run({ successExitCodes: "0" }))).toBe(
+        "successExitCodes must be an array of integers from 0 to 255 (got a string)"
+      )
+      // the same check as a Supervisor's: an exit code is an integer from 0 to 255
+      expect(invalidDetail(yield* run({ successExitCodes: [0, 256] }))).toContain("from 0 to 255")
       expect(spawner.processes).toHaveLength(0)
       const ran = yield* run(null)
       expect(Exit.isSuccess(ran) && ran.value.stdout).toBe("ok\n")

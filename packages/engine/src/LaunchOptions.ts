@@ -424,7 +424,7 @@ export const checkSignal = (command: ReadonlyArray<string>, name: string, signal
 
 /**
  * The refusal of `run`'s own options, if one is malformed: `input` (a string or bytes), `maxBuffer` (a non-negative
- * integer, or `Infinity`), `successExitCodes` (an array of integers).
+ * integer, or `Infinity`), `successExitCodes` (see `checkSuccessExitCodes`).
  *
  * @example
  * import { checkRunOptions } from "@effect-process/engine/LaunchOptions"
@@ -447,11 +447,25 @@ export const checkRunOptions = (
   ) {
     return refuse(command, `maxBuffer must be a non-negative integer or Infinity (got ${shown(maxBuffer)})`)
   }
-  if (
-    successExitCodes !== undefined &&
-    !(Array.isArray(successExitCodes) && successExitCodes.every((code) => Number.isSafeInteger(code)))
-  ) {
-    return refuse(command, `successExitCodes must be an array of integers (got ${typeName(successExitCodes)})`)
-  }
-  return undefined
+  return checkSuccessExitCodes(command, successExitCodes)
 }
+
+const isExitCode = (code: unknown): boolean =>
+  typeof code === "number" && Number.isInteger(code) && code >= 0 &&
+  code <= 255
+
+/**
+ * The refusal of a `successExitCodes` option (of `run` and of a `Supervisor`) that is not an array of exit codes,
+ * integers from 0 to 255, if it is not one.
+ *
+ * @example
+ * import { checkSuccessExitCodes } from "@effect-process/engine/LaunchOptions"
+ *
+ * checkSuccessExitCodes(["make"], [0, 2]) // undefined
+ *
+ * @since 0.2.0
+ */
+export const checkSuccessExitCodes = (command: ReadonlyArray<string>, codes: unknown): Refusal | undefined =>
+  codes !== undefined && !(Array.isArray(codes) && codes.every(isExitCode))
+    ? refuse(command, `successExitCodes must be an array of integers from 0 to 255 (got ${typeName(codes)})`)
+    : undefined

@@ -1,4 +1,4 @@
-import { shown, typeName } from "@effect-process/engine/LaunchOptions"
+import { checkSuccessExitCodes, shown, typeName } from "@effect-process/engine/LaunchOptions"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
@@ -21,7 +21,7 @@ import { describeCommand, type ProcessError } from "../ProcessError.js"
 import type { ProcessSpawner } from "../ProcessSpawner.js"
 import type * as Supervisor from "../Supervisor.js"
 import { decodeDuration as decode, decodeLogLevel } from "./command.js"
-import { gaveUp, invalid } from "./errors.js"
+import { gaveUp, invalid, refused } from "./errors.js"
 import { retryProblem } from "./launch.js"
 import * as managedProcess from "./managedProcess.js"
 import * as metrics from "./metrics.js"
@@ -113,8 +113,6 @@ const POLICIES: ReadonlyArray<unknown> = ["always", "on-failure", "never"]
 
 const isPositiveInteger = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 1
 
-const isExitCode = (n: unknown): boolean => typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= 255
-
 /**
  * The supervision options that are not durations or log levels, checked before the first start: a count that is
  * not a positive integer (a `failureThreshold` of 0 would kill a healthy process at every check) or a backoff that
@@ -129,11 +127,8 @@ const optionsProblem = (
   if (restart !== undefined && !POLICIES.includes(restart)) {
     return problem(`restart must be "always", "on-failure" or "never" (got ${shown(restart)})`)
   }
-  if (
-    successExitCodes !== undefined && (!Array.isArray(successExitCodes) || !successExitCodes.every(isExitCode))
-  ) {
-    return problem(`successExitCodes must be an array of integers from 0 to 255 (got ${typeName(successExitCodes)})`)
-  }
+  const codes = checkSuccessExitCodes(argv, successExitCodes)
+  if (codes !== undefined) return refused(codes)
   if (backoff !== undefined && !Schedule.isSchedule(backoff)) {
     return problem(`backoff must be a Schedule (got ${typeName(backoff)})`)
   }
