@@ -50,10 +50,7 @@ const isAccessible = (path: string): boolean => {
 
 /** How a command is shown in errors: the stages, as platform-node shows them (redacted words as `<redacted>`). */
 const describe = (command: ChildProcess.Command): string =>
-  stagesOf(command).map((stage) => CommandLine.display([stage.command, ...stage.args])).join(" | ")
-
-const stagesOf = (command: ChildProcess.Command): ReadonlyArray<ChildProcess.StandardCommand> =>
-  ChildProcess.isStandardCommand(command) ? [command] : [...stagesOf(command.left), ...stagesOf(command.right)]
+  flatten(command).stages.map((stage) => CommandLine.display([stage.command, ...stage.args])).join(" | ")
 
 /** The errno reasons platform-node maps (`handleErrnoException`); any other errno is `Unknown`. */
 const REASONS: Record<string, PlatformError.SystemErrorTag> = {
@@ -76,48 +73,63 @@ const toPlatformError =
   (error: ProcessError | StateError | TimeoutError): PlatformError.PlatformError =>
     error._tag === "ProcessError" && error.reason === "InvalidCommand"
       ? PlatformError.badArgument({ module: "ChildProcess", method, description: error.message, cause: error })
-      : PlatformError.systemError({
-        _tag: (error._tag === "ProcessError" && error.errno !== undefined ? REASONS[error.errno] : undefined) ??
-          "Unknown",
-        module: "ChildProcess",
-        method,
-        pathOrDescriptor: describe(command),
-        description: error.message,
-        syscall: error._tag === "ProcessError" && error.errno !== undefined ? "spawn" : undefined,
-        cause: error
-      })
+      : systemErrorOf(command, method, error, error._tag === "ProcessError" ? error.errno : undefined)
+
+const systemErrorOf = (
+  command: ChildProcess.Command,
+  method: string,
+  error: ProcessError | StateError | TimeoutError,
+  errno: string | undefined
+): PlatformError.PlatformError =>
+  PlatformError.systemError({
+    _tag: (errno !== undefined ? REASONS[errno] : undefined) ?? "Unknown",
+    module: "ChildProcess",
+    method,
+    pathOrDescriptor: describe(command),
+    description: error.message,
+    syscall: errno !== undefined ? "spawn" : undefined,
+    cause: error
+  })
 
 const badArgument = (description: string) =>
   Effect.fail(PlatformError.badArgument({ module: "ChildProcess", method: "spawn", description }))
+
+/** An output option's mode or Sink, whether given alone or in a `StdoutConfig`. */
+const outputOf = (option: ChildProcess.CommandOutput | ChildProcess.StdoutConfig | undefined) =>
+  typeof option === "object" && option !== null && !Sink.isSink(option) ? option.stream : option
+
+/** The stdin option's mode or Stream, whether given alone or in a `StdinConfig`. */
+const inputOf = (command: ChildProcess.StandardCommand) => {
+  const option = command.options.stdin
+  return typeof option === "object" && option !== null && !Stream.isStream(option) ? option.stream : option
+}
 
 /** An output option's Sink, if it is one. */
 const sinkOf = (
   option: ChildProcess.CommandOutput | ChildProcess.StdoutConfig | undefined
 ): Sink.Sink<Uint8Array, Uint8Array, never, PlatformError.PlatformError> | undefined => {
-  const stream = typeof option === "object" && option !== null && !Sink.isSink(option) ? option.stream : option
-  return Sink.isSink(stream) ? stream : undefined
+  const output = outputOf(option)
+  return Sink.isSink(output) ? output : undefined
 }
 
 /** Whether an output of the command is a pipe (a Sink is read through one); `"inherit"` and `"ignore"` are not. */
 const isPiped = (option: ChildProcess.CommandOutput | ChildProcess.StdoutConfig | undefined): boolean => {
-  const stream = typeof option === "object" && option !== null && !Sink.isSink(option) ? option.stream : option
-  return stream === undefined || stream === "pipe" || Sink.isSink(stream)
+  const output = outputOf(option)
+  return output === undefined || output === "pipe" || Sink.isSink(output)
 }
 
 /** Whether the command's stdin is its own (a Stream to feed, `"inherit"`, `"ignore"`) rather than the pipe. */
 const hasOwnStdin = (command: ChildProcess.StandardCommand): boolean => {
-  const option = command.options.stdin
-  const stream = typeof option === "object" && option !== null && !Stream.isStream(option) ? option.stream : option
-  return stream !== undefined && stream !== "pipe"
+  const input = inputOf(command)
+  return input !== undefined && input !== "pipe"
 }
 
 /** The command's stdin, when it is a Stream to feed. */
 const stdinStreamOf = (
   command: ChildProcess.StandardCommand
 ): Stream.Stream<Uint8Array, PlatformError.PlatformError> | undefined => {
-  const option = command.options.stdin
-  const stream = typeof option === "object" && option !== null && !Stream.isStream(option) ? option.stream : option
-  return Stream.isStream(stream) ? stream : undefined
+  const input = inputOf(command)
+  return Stream.isStream(input) ? input : undefined
 }
 
 /** How the process is stopped: the command's kill options over this library's defaults. */
