@@ -72,9 +72,10 @@ export const feedStdin = (proc: Process, stream: Stream.Stream<Uint8Array, unkno
       stream,
       (cause) =>
         Cause.isInterruptedOnly(cause) ? Stream.failCause(cause) : Stream.execute(Effect.suspend(() => {
+          const error = Cause.squash(cause)
           const failure = processError(proc, "WriteFailed", {
-            detail: `the stdin stream failed: ${describeFailure(Cause.squash(cause))}`,
-            cause: Cause.squash(cause)
+            detail: `the stdin stream failed: ${describeFailure(error)}`,
+            cause: error
           })
           proc.inputFailure = failure
           return quietly(Effect.annotateLogs(Effect.logWarning(`${failure.detail}; stdin closed`), proc.annotations))
