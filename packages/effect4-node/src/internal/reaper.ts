@@ -3,6 +3,7 @@
  * of a scope: a configurable grace, and `PR_SET_PDEATHSIG` for the direct child. `NodeProcess.layer` uses the
  * process-wide watchdog instead.
  */
+import { isNegativeDurationInput, shown } from "@effect-process/engine/LaunchOptions"
 import { withPdeathsig } from "@effect-process/engine/node/Pdeathsig"
 import { DEFAULT_GRACE_MILLIS, startWatchdog } from "@effect-process/engine/node/Watchdog"
 import { ProcessError } from "effect-process/ProcessError"
@@ -22,15 +23,14 @@ import * as nodeSpawner from "./nodeSpawner.js"
  * an argument of the reaper, not of a command: Effect's `IllegalArgumentError`.
  */
 const decodeGrace = (input: Duration.Input): Effect.Effect<Duration.Duration, Cause.IllegalArgumentError> => {
-  const negative = (typeof input === "number" && !(input >= 0)) ||
-    (typeof input === "string" && input.trimStart().startsWith("-"))
+  const negative = isNegativeDurationInput(input)
   // Finite: an infinite grace would mean no SIGKILL after the parent's death, a reaper that never ends its work.
   const decoded = negative ? Option.none() : Option.filter(Duration.fromInput(input), Duration.isFinite)
   return Option.match(decoded, {
     onNone: () =>
       Effect.fail(
         new Cause.IllegalArgumentError(
-          `NodeReaper grace must be a non-negative, finite duration (got ${String(input).slice(0, 50)})`
+          `NodeReaper grace must be a non-negative, finite duration (got ${shown(input)})`
         )
       ),
     onSome: Effect.succeed

@@ -3,6 +3,7 @@
  * and `PR_SET_PDEATHSIG` for the direct child. `NodeProcess.layer` uses the process-wide watchdog instead.
  */
 import { ProcessError, ProcessSpawner } from "@effect-process/core"
+import { isNegativeDurationInput, shown } from "@effect-process/engine/LaunchOptions"
 import { withPdeathsig } from "@effect-process/engine/node/Pdeathsig"
 import { DEFAULT_GRACE_MILLIS, startWatchdog } from "@effect-process/engine/node/Watchdog"
 import * as NodeContext from "@effect/platform-node/NodeContext"
@@ -32,15 +33,14 @@ type ReaperOptions = NodeReaper.Options
 const decodeGrace = (
   input: Duration.DurationInput
 ): Effect.Effect<Duration.Duration, Cause.IllegalArgumentException> => {
-  const negative = (typeof input === "number" && !(input >= 0)) ||
-    (typeof input === "string" && input.trimStart().startsWith("-"))
+  const negative = isNegativeDurationInput(input)
   // Finite: an infinite grace would mean no SIGKILL after the parent's death, a reaper that never ends its work.
   const decoded = negative ? Option.none() : Option.filter(Duration.decodeUnknown(input), Duration.isFinite)
   return Option.match(decoded, {
     onNone: () =>
       Effect.fail(
         new Cause.IllegalArgumentException(
-          `NodeReaper grace must be a non-negative, finite duration (got ${String(input).slice(0, 50)})`
+          `NodeReaper grace must be a non-negative, finite duration (got ${shown(input)})`
         )
       ),
     onSome: Effect.succeed
