@@ -28,6 +28,7 @@ export const GENERATED = [
   "internal/managedProcess.ts",
   "internal/matching.ts",
   "internal/once.ts",
+  "internal/optionChecks.ts",
   "internal/outputPattern.ts",
   "internal/process.ts",
   "internal/processManager.ts",

@@ -3,7 +3,6 @@
  * group with the output pump attached, the release registered in the scope, the readiness check raced against the
  * exit and the timeout, and (with `retry`) each attempt in a scope of its own.
  */
-import { typeName } from "@effect-process/engine/LaunchOptions"
 import { truncate } from "@effect-process/engine/Quote"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -33,6 +32,7 @@ import * as errors from "./errors.js"
 import { processError } from "./errors.js"
 import { Handle } from "./handle.js"
 import * as matching from "./matching.js"
+import { retryProblem } from "./optionChecks.js"
 import { Process } from "./process.js"
 import * as readiness_ from "./readiness.js"
 import { decodePlan, isPipeline, type Pipeline, type Settings, type TerminateSettings } from "./settings.js"
@@ -147,22 +147,6 @@ const TRANSIENT_SPAWN_ERRORS = ["EAGAIN", "EMFILE", "ENFILE", "ETXTBSY"]
 const isTransient = (error: unknown): boolean =>
   error instanceof ProcessError && error.reason === "SpawnFailed" && error.errno !== undefined &&
   TRANSIENT_SPAWN_ERRORS.includes(error.errno)
-
-/**
- * The `InvalidCommand` of a `retry` that is not a `Schedule`, or of a `retryWhile` that is not a function, or
- * `undefined` when both are fine (or absent). A `Supervisor` checks them before its first start.
- *
- * @internal
- */
-export const retryProblem = (
-  command: ReadonlyArray<string>,
-  options: { readonly retry?: unknown; readonly retryWhile?: unknown }
-): ProcessError | undefined =>
-  options.retry !== undefined && !Schedule.isSchedule(options.retry)
-    ? errors.invalid(command, `retry must be a Schedule (got ${typeName(options.retry)})`)
-    : options.retryWhile !== undefined && typeof options.retryWhile !== "function"
-    ? errors.invalid(command, `retryWhile must be a function (got ${typeName(options.retryWhile)})`)
-    : undefined
 
 /**
  * Retries the whole acquire (launch and readiness) per `schedule`. Every attempt runs in a scope of its own that is

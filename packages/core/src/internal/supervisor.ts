@@ -1,4 +1,3 @@
-import { checkSuccessExitCodes, shown, typeName } from "@effect-process/engine/LaunchOptions"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
@@ -21,10 +20,10 @@ import { describeCommand, type ProcessError } from "../ProcessError.js"
 import type { ProcessSpawner } from "../ProcessSpawner.js"
 import type * as Supervisor from "../Supervisor.js"
 import { decodeDuration as decode, decodeLogLevel } from "./command.js"
-import { gaveUp, invalid, refused } from "./errors.js"
-import { retryProblem } from "./launch.js"
+import { gaveUp, invalid } from "./errors.js"
 import * as managedProcess from "./managedProcess.js"
 import * as metrics from "./metrics.js"
+import { supervisionProblem } from "./optionChecks.js"
 import { isReadiness } from "./readiness.js"
 import { decodeSettings } from "./settings.js"
 import { describeFailure, quietly } from "./telemetry.js"
@@ -94,52 +93,6 @@ const decodeLogLevels = (argv: ReadonlyArray<string>, log: Supervisor.Options["l
 const logAt = (level: LogLevel.LogLevel | undefined, message: string): Effect.Effect<void> =>
   level === undefined ? Effect.void : quietly(Effect.logWithLevel(level, message))
 
-const POLICIES: ReadonlyArray<unknown> = ["always", "on-failure", "never"]
-
-const isPositiveInteger = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 1
-
-/**
- * The supervision options that are not durations or log levels, checked before the first start: a count that is
- * not a positive integer (a `failureThreshold` of 0 would kill a healthy process at every check) or a backoff that
- * is not a `Schedule` (the loop could never start) is an `InvalidCommand`, naming the option.
- */
-const optionsProblem = (
-  argv: ReadonlyArray<string>,
-  options: Supervisor.Options<any, any, any, any>
-): ProcessError | undefined => {
-  const problem = (detail: string) => invalid(argv, detail)
-  const { backoff, healthCheck, restart, startLimit, successExitCodes } = options
-  if (restart !== undefined && !POLICIES.includes(restart)) {
-    return problem(`restart must be "always", "on-failure" or "never" (got ${shown(restart)})`)
-  }
-  const codes = checkSuccessExitCodes(argv, successExitCodes)
-  if (codes !== undefined) return refused(codes)
-  if (backoff !== undefined && !Schedule.isSchedule(backoff)) {
-    return problem(`backoff must be a Schedule (got ${typeName(backoff)})`)
-  }
-  if (startLimit !== undefined) {
-    if (typeof startLimit !== "object" || startLimit === null) {
-      return problem(`startLimit must be an object { burst, interval } (got ${typeName(startLimit)})`)
-    }
-    if (!isPositiveInteger(startLimit.burst) && startLimit.burst !== Infinity) {
-      return problem(`startLimit.burst must be a positive integer or Infinity (got ${shown(startLimit.burst)})`)
-    }
-  }
-  if (healthCheck !== undefined) {
-    if (typeof healthCheck !== "object" || healthCheck === null) {
-      return problem(`healthCheck must be an object with a probe (got ${typeName(healthCheck)})`)
-    }
-    if (!Effect.isEffect(healthCheck.probe) && !isReadiness(healthCheck.probe)) {
-      return problem(`healthCheck.probe must be an Effect or a Readiness (got ${typeName(healthCheck.probe)})`)
-    }
-    const threshold = healthCheck.failureThreshold
-    if (threshold !== undefined && !isPositiveInteger(threshold)) {
-      return problem(`healthCheck.failureThreshold must be a positive integer (got ${shown(threshold)})`)
-    }
-  }
-  return retryProblem(argv, options)
-}
-
 const Proto = {
   [TypeId]: TypeId,
   pipe() {
@@ -157,7 +110,7 @@ export const make = <A, E, R, RH>(
     const settings = yield* decodeSettings(command, options, { relayStderr: true })
     const argv = settings.spec.argv
     const program = metrics.program(argv)
-    const problem = optionsProblem(argv, options)
+    const problem = supervisionProblem(argv, options)
     if (problem !== undefined) return yield* Effect.fail(problem)
     const policy = options.restart ?? "on-failure"
     const successExitCodes = options.successExitCodes ?? [0]
