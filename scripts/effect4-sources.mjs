@@ -35,6 +35,7 @@ export const GENERATED = [
   "internal/readiness.ts",
   "internal/reading.ts",
   "internal/run.ts",
+  "internal/settings.ts",
   "internal/stderrRelay.ts",
   "internal/telemetry.ts",
   "internal/terminate.ts"
@@ -55,6 +56,7 @@ const RULES = [
   [/Either\.map\(/g, "Result.map("],
   [/Either\.mapLeft\(/g, "Result.mapError("],
   [/Duration\.decodeUnknown\(/g, "Duration.fromInput("],
+  [/Duration\.decode\(/g, "Duration.fromInputUnsafe("],
   [/Effect\.async\b/g, "Effect.callback"],
   [/Deferred\.unsafeMake\b/g, "Deferred.makeUnsafe"],
   [/Deferred\.unsafeDone\b/g, "Deferred.doneUnsafe"],

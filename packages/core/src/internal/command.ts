@@ -219,6 +219,17 @@ const normalizeOptions = (
 }
 
 /**
+ * The stages of a piped `Command`, in order, or `undefined` for anything else (a command launched alone). Every
+ * pipe of an Effect 3 `Command` is supported (the Effect 4 line refuses some, as an `InvalidCommand`).
+ *
+ * @internal
+ */
+export const pipelineStages = (
+  input: ManagedProcess.CommandInput
+): ReadonlyArray<ManagedProcess.CommandInput> | ProcessError | undefined =>
+  PlatformCommand.isCommand(input) && input._tag === "PipedCommand" ? PlatformCommand.flatten(input) : undefined
+
+/**
  * Whether `input` is a `Command` with a stdin of its own (a Stream to feed, or `"inherit"`) rather than a plain pipe.
  *
  * @internal

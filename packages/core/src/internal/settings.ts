@@ -5,13 +5,12 @@
  * the options again. A call's own `terminate(options)` is decoded over the launch's terminate settings.
  */
 import * as LaunchOptions from "@effect-process/engine/LaunchOptions"
-import * as PlatformCommand from "@effect/platform/Command"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import type { ProcessError } from "../ProcessError.js"
 import type { Signal } from "../ProcessSpawner.js"
-import { argvOf, decodeDuration, type LaunchDefaults, normalize, type Normalized } from "./command.js"
+import { argvOf, decodeDuration, type LaunchDefaults, normalize, type Normalized, pipelineStages } from "./command.js"
 import { invalid, refused } from "./errors.js"
 
 /** @internal */
@@ -143,10 +142,10 @@ export const decodePlan = (
   options: ManagedProcess.Options<any, any, any>,
   defaults: LaunchDefaults
 ): Either.Either<Settings | Pipeline, ProcessError> => {
-  if (!PlatformCommand.isCommand(input) || input._tag !== "PipedCommand") {
-    return decodeSettings(input, options, defaults)
-  }
-  const stages = PlatformCommand.flatten(input).map((stage, i) =>
+  const pipeline = pipelineStages(input)
+  if (pipeline === undefined) return decodeSettings(input, options, defaults)
+  if ("_tag" in pipeline) return Either.left(pipeline)
+  const stages = pipeline.map((stage, i) =>
     decodeSettings(stage, options, i === 0 ? defaults : { ...defaults, stdin: "pipe" })
   )
   return Either.map(Either.all(stages), (stages): Pipeline => ({ _tag: "Pipeline", argv: argvOf(input), stages }))

@@ -76,11 +76,11 @@ const wordsOf = (
 ]
 
 /** The stages of a piped command, left to right. */
-export const stagesOf = (command: ChildProcess.Command): ReadonlyArray<ChildProcess.StandardCommand> =>
+const stagesOf = (command: ChildProcess.Command): ReadonlyArray<ChildProcess.StandardCommand> =>
   ChildProcess.isStandardCommand(command) ? [command] : [...stagesOf(command.left), ...stagesOf(command.right)]
 
 /** Whether every pipe of a piped command connects a stage's stdout to the next one's stdin (what is supported). */
-export const isPlainPipeline = (command: ChildProcess.Command): boolean =>
+const isPlainPipeline = (command: ChildProcess.Command): boolean =>
   ChildProcess.isStandardCommand(command) ||
   ((command.options.from ?? "stdout") === "stdout" && (command.options.to ?? "stdin") === "stdin" &&
     isPlainPipeline(command.left) && isPlainPipeline(command.right))
@@ -272,6 +272,23 @@ const normalizeOptions = (
     waitDelay,
     ...checked.sizes
   })
+}
+
+/**
+ * The stages of a piped `ChildProcess` command, in order, or `undefined` for anything else (a command launched
+ * alone), or the `InvalidCommand` of a pipe that is not a stage's stdout into the next one's stdin.
+ *
+ * @internal
+ */
+export const pipelineStages = (
+  input: ManagedProcess.CommandInput
+): ReadonlyArray<ManagedProcess.CommandInput> | ProcessError | undefined => {
+  if (!ChildProcess.isCommand(input) || !ChildProcess.isPipedCommand(input)) return undefined
+  return isPlainPipeline(input) ? stagesOf(input) : invalid(
+    argvOf(input),
+    "a pipe from stderr, all or another fd, or into another fd, is not supported: each stage's stdout is piped " +
+      "into the next stage's stdin"
+  )
 }
 
 /**

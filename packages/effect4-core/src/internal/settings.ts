@@ -1,3 +1,4 @@
+// Generated from packages/core/src/internal/settings.ts by scripts/effect4-sources.mjs: edit that file, not this one.
 /**
  * A launch's options, decoded once, before anything is started, into one value: the command and how it is started
  * (`Normalized`: argv, environment, stdio, sizes, `waitDelay`, the stderr relay), how it is stopped (the signal,
@@ -6,20 +7,11 @@
  */
 import * as LaunchOptions from "@effect-process/engine/LaunchOptions"
 import * as Duration from "effect/Duration"
-import * as ChildProcess from "effect/process/ChildProcess"
 import * as Result from "effect/Result"
 import type * as ManagedProcess from "../ManagedProcess.js"
 import type { ProcessError } from "../ProcessError.js"
 import type { Signal } from "../ProcessSpawner.js"
-import {
-  argvOf,
-  decodeDuration,
-  isPlainPipeline,
-  type LaunchDefaults,
-  normalize,
-  type Normalized,
-  stagesOf
-} from "./command.js"
+import { argvOf, decodeDuration, type LaunchDefaults, normalize, type Normalized, pipelineStages } from "./command.js"
 import { invalid, refused } from "./errors.js"
 
 /** @internal */
@@ -151,17 +143,10 @@ export const decodePlan = (
   options: ManagedProcess.Options<any, any, any>,
   defaults: LaunchDefaults
 ): Result.Result<Settings | Pipeline, ProcessError> => {
-  if (!ChildProcess.isCommand(input) || !ChildProcess.isPipedCommand(input)) {
-    return decodeSettings(input, options, defaults)
-  }
-  if (!isPlainPipeline(input)) {
-    return Result.fail(invalid(
-      argvOf(input),
-      "a pipe from stderr, all or another fd, or into another fd, is not supported: each stage's stdout is piped " +
-        "into the next stage's stdin"
-    ))
-  }
-  const stages = stagesOf(input).map((stage, i) =>
+  const pipeline = pipelineStages(input)
+  if (pipeline === undefined) return decodeSettings(input, options, defaults)
+  if ("_tag" in pipeline) return Result.fail(pipeline)
+  const stages = pipeline.map((stage, i) =>
     decodeSettings(stage, options, i === 0 ? defaults : { ...defaults, stdin: "pipe" })
   )
   return Result.map(Result.all(stages), (stages): Pipeline => ({ _tag: "Pipeline", argv: argvOf(input), stages }))
