@@ -8,7 +8,8 @@ export default defineProject({
       { find: /^@effect-process\/engine\/(.*)$/, replacement: path.join(__dirname, "../packages/engine/src/$1.ts") },
       { find: /^@effect-process\/core$/, replacement: path.join(__dirname, "../packages/core/src/index.ts") },
       { find: /^@effect-process\/core\/(.*)$/, replacement: path.join(__dirname, "../packages/core/src/$1.ts") },
-      { find: /^@effect-process\/node$/, replacement: path.join(__dirname, "../packages/node/src/index.ts") }
+      { find: /^@effect-process\/node$/, replacement: path.join(__dirname, "../packages/node/src/index.ts") },
+      { find: /^@effect-process\/cluster$/, replacement: path.join(__dirname, "../packages/cluster/src/index.ts") }
     ]
   },
   test: {

@@ -55,6 +55,9 @@ import { packAll, root } from "./pack.mjs"
 
 const typescriptVersion = "5.9.3"
 const typesNodeVersion = "20.19.43"
+/** The version the workspace tests the cluster package with. */
+const sqlPgVersion = JSON.parse(fs.readFileSync(path.join(root, "packages", "cluster", "package.json"), "utf8"))
+  .devDependencies["@effect/sql-pg"]
 const effect4Version = "4.1.0"
 const platformNode4Version = "4.1.0"
 const typesNode22Version = "22.19.3"
@@ -724,13 +727,14 @@ const effect3 = async (packed) => {
     "npm install",
     project,
     packed,
-    { ...peers, typescript: typescriptVersion, "@types/node": typesNodeVersion },
+    // @effect/sql-pg: for the cluster README's example, which connects its cluster to PostgreSQL
+    { ...peers, "@effect/sql-pg": sqlPgVersion, typescript: typescriptVersion, "@types/node": typesNodeVersion },
     { once: Object.keys(peers), shown: Object.keys(peers) }
   )
   if (!installOk) return
 
   // the consumers, concurrently
-  const examples = readmeExamples()
+  const examples = [...readmeExamples(), ...readmeExamples("cluster", "readme-cluster")]
   const ours = packed.map((p) => p.name)
   const chain = async (consumer) => {
     const dir = path.join(project, consumer.name)
@@ -971,7 +975,9 @@ const main = async () => {
       return p
     })
   await Promise.all([
-    effect3(byName("@effect-process/engine", "@effect-process/core", "@effect-process/node")),
+    effect3(
+      byName("@effect-process/engine", "@effect-process/core", "@effect-process/node", "@effect-process/cluster")
+    ),
     effect4(byName("@effect-process/engine", "effect-process", "@effect-process/platform-node"), nodePromise)
   ])
 }

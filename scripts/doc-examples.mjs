@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url"
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..")
 const groups = [
-  { outDir: path.join(root, "scratchpad", "doc-examples"), packages: ["engine", "core", "node"] },
+  { outDir: path.join(root, "scratchpad", "doc-examples"), packages: ["engine", "core", "node", "cluster"] },
   { outDir: path.join(root, "packages", "effect4-node", "doc-examples"), packages: ["effect4-core", "effect4-node"] }
 ]
 let count = 0

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url"
 export const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..")
 
 /** The packages that are published (their directories under packages/), in dependency order. */
-export const published = ["engine", "core", "node", "effect4-core", "effect4-node"]
+export const published = ["engine", "core", "node", "cluster", "effect4-core", "effect4-node"]
 
 /** An ES-module-only package (the Effect 4 line): no CommonJS build, no `main`, no `require` condition. */
 const isEsmOnly = (manifest) =>

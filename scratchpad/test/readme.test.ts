@@ -264,4 +264,11 @@ describe("the README's examples, run", () => {
     expect(Effect.isEffect(readme.database)).toBe(true)
     expect(Layer.isLayer(readme.DatabaseLive)).toBe(true)
   })
+
+  it("scaling out: the entity's definition; its runner and client (run against a real cluster in packages/cluster)", () => {
+    expect(readme.Worker.type).toBe("Worker")
+    expect(readme.Worker.define("acme").command).toEqual(["node", "worker.js", "--tenant", "acme"])
+    expect(Layer.isLayer(readme.WorkerRunner)).toBe(true)
+    expect(Effect.isEffect(readme.onboard("acme"))).toBe(true)
+  })
 })

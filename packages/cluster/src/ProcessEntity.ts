@@ -118,7 +118,9 @@ export type InstanceError = protocol.InstanceError
 export type ClusterError = MailboxFull | AlreadyProcessingMessage | PersistenceError | RpcClientError
 
 /**
- * Controls the instances of one `ProcessEntity` from any node of the cluster.
+ * Controls the instances of one `ProcessEntity` from any node of the cluster. Every request is bounded: `start` by
+ * its timeout, the others by 30 s, after which they fail with `InstanceError` `Timeout`; `stop`, `status` and `tail`
+ * are sent again when an answer is lost (a shard moved while its owner worked on it), `signal` only once.
  *
  * @since 0.1.0
  * @category models
@@ -127,7 +129,8 @@ export interface Client {
   /**
    * Asks the instance to run (it keeps running across failovers until `stop`), then waits until it is running on its
    * owner (readiness included) and returns its status. Starting a running instance returns its status. Fails with
-   * `Timeout` after `timeout` (default 30 s), with `GaveUp` when supervision gave up before it was running.
+   * `Timeout` after `timeout` (default 30 s), with `GaveUp` when supervision gave up before it was running. An
+   * answer lost while the instance's shard moves is asked for again (start is idempotent).
    */
   readonly start: (
     entityId: string,
@@ -136,7 +139,7 @@ export interface Client {
   /** Stops the instance (graceful termination of its process group) and keeps it stopped, wherever it moves. */
   readonly stop: (entityId: string) => Effect.Effect<InstanceStatus, InstanceError | ClusterError>
   /** Where and how the instance runs now. */
-  readonly status: (entityId: string) => Effect.Effect<InstanceStatus, ClusterError>
+  readonly status: (entityId: string) => Effect.Effect<InstanceStatus, InstanceError | ClusterError>
   /**
    * The last `lines` lines of the output the instance's latest process (running or exited) wrote to stdout (or
    * `pipe: "stderr"`), from its retained tail (`tailSize`, 8 KiB by default).

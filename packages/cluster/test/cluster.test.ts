@@ -11,14 +11,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startPostgres } from "../../../scripts/postgres.mjs"
 import {
   awaitExit,
+  awaitReady,
   type Control,
   eventually,
   freePort,
   instanceProcesses,
   killMarked,
+  live,
   markedProcesses,
+  placementOf,
   requireBuiltPackages,
   type Runner,
+  runningOnce,
   sleep,
   startControl,
   startRunner,
@@ -45,26 +49,9 @@ const byes = (): Array<{ instanceId: string; pid: number }> => {
   })
 }
 
-const liveRunners = () => runners.filter((runner) => runner.child.exitCode === null && runner.child.signalCode === null)
-
-/** Where each instance runs, by the operating system: instance id -> the runner whose child it is. */
-const placement = (): Map<string, { pid: number; runner: Runner | undefined }> => {
-  const out = new Map<string, { pid: number; runner: Runner | undefined }>()
-  for (const [instanceId, processes] of instanceProcesses(marker)) {
-    const process = processes[0]!
-    out.set(instanceId, { pid: process.pid, runner: runners.find((runner) => runner.pid === process.ppid) })
-  }
-  return out
-}
-
-/** All of `ids` run, each exactly once, each as a child of a live runner. */
-const allRunningOnce = (ids: ReadonlyArray<string>) => {
-  const byId = instanceProcesses(marker)
-  return ids.every((id) => {
-    const processes = byId.get(id)
-    return processes?.length === 1 && liveRunners().some((runner) => runner.pid === processes[0]!.ppid)
-  })
-}
+const liveRunners = () => live(runners)
+const placement = () => placementOf(marker, runners)
+const allRunningOnce = (ids: ReadonlyArray<string>) => runningOnce(marker, runners, ids)
 
 const request = async (body: Record<string, unknown>) => {
   const answer = await control.request(body)
@@ -72,18 +59,7 @@ const request = async (body: Record<string, unknown>) => {
   return answer.value
 }
 
-/** Waits until the status of every one of `ids` says Running (readiness seen) on a live runner. */
-const allReady = async (ids: ReadonlyArray<string>, deadline: number) => {
-  for (;;) {
-    const statuses = await Promise.all(ids.map((entityId) => request({ op: "status", entityId })))
-    const live = liveRunners().map((runner) => runner.address)
-    if (statuses.every((status) => status.state === "Running" && live.includes(status.runner))) return
-    if (Date.now() > deadline) {
-      throw new Error(`not all running: ${JSON.stringify(statuses.filter((s) => s.state !== "Running"))}`)
-    }
-    await sleep(50)
-  }
-}
+const allReady = (ids: ReadonlyArray<string>, deadline: number) => awaitReady(control, runners, ids, deadline)
 
 beforeAll(async () => {
   requireBuiltPackages()

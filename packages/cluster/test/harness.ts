@@ -278,3 +278,49 @@ export const killMarked = (marker: string): number => {
   }
   return killed
 }
+
+/** The runners of `runners` that have not exited. */
+export const live = (runners: ReadonlyArray<Runner>): Array<Runner> =>
+  runners.filter((runner) => runner.child.exitCode === null && runner.child.signalCode === null)
+
+/** Where each instance runs, by the operating system: instance id -> its pid and the runner whose child it is. */
+export const placementOf = (
+  marker: string,
+  runners: ReadonlyArray<Runner>
+): Map<string, { pid: number; runner: Runner | undefined }> => {
+  const out = new Map<string, { pid: number; runner: Runner | undefined }>()
+  for (const [instanceId, processes] of instanceProcesses(marker)) {
+    const process = processes[0]!
+    out.set(instanceId, { pid: process.pid, runner: runners.find((runner) => runner.pid === process.ppid) })
+  }
+  return out
+}
+
+/** All of `ids` run, each exactly once, each as a child of a live runner. */
+export const runningOnce = (marker: string, runners: ReadonlyArray<Runner>, ids: ReadonlyArray<string>): boolean => {
+  const byId = instanceProcesses(marker)
+  const alive = live(runners)
+  return ids.every((id) => {
+    const processes = byId.get(id)
+    return processes?.length === 1 && alive.some((runner) => runner.pid === processes[0]!.ppid)
+  })
+}
+
+/** Waits until the status of every one of `ids` says Running (readiness seen) on a live runner. */
+export const awaitReady = async (
+  control: Control,
+  runners: ReadonlyArray<Runner>,
+  ids: ReadonlyArray<string>,
+  deadline: number
+): Promise<void> => {
+  for (;;) {
+    const answers = await Promise.all(ids.map((entityId) => control.request({ op: "status", entityId })))
+    const statuses = answers.map((answer) => answer.value)
+    const addresses = live(runners).map((runner) => runner.address)
+    if (statuses.every((status) => status?.state === "Running" && addresses.includes(status.runner))) return
+    if (Date.now() > deadline) {
+      throw new Error(`not all running: ${JSON.stringify(statuses.filter((status) => status?.state !== "Running"))}`)
+    }
+    await sleep(50)
+  }
+}

@@ -11,6 +11,8 @@ import type { Sharding } from "@effect/cluster/Sharding"
 import * as Singleton from "@effect/cluster/Singleton"
 import type { SqlClient } from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -89,30 +91,90 @@ const reconcile = <Type extends string, R>(
   })
 
 const DEFAULT_START_TIMEOUT = Duration.seconds(30)
+/** How long a client waits for any other answer. */
+const REQUEST_TIMEOUT = 30_000
+/** One attempt's share: an idempotent request is sent again after this long without an answer. */
+const ATTEMPT = 10_000
+/** What the client allows beyond the owner's own wait before it calls an answer lost. */
+const ANSWER_GRACE = 5_000
+
+/**
+ * Sends an idempotent request until it is answered or `totalMillis` passed. An answer can be lost when the shard
+ * moves while its owner works on it (the cluster does not answer a plain request that the owner interrupted), so
+ * each attempt is bounded and the next one goes to whoever owns the instance then.
+ */
+const untilAnswered = <A, E, R>(
+  fail: (detail: string) => InstanceError,
+  totalMillis: number,
+  attempt: (sliceMillis: number, last: boolean) => Effect.Effect<A, E | Cause.TimeoutException, R>
+): Effect.Effect<A, Exclude<E, Cause.TimeoutException> | InstanceError, R> =>
+  Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
+    const loop: Effect.Effect<A, Exclude<E, Cause.TimeoutException> | InstanceError, R> = Effect.flatMap(
+      Clock.currentTimeMillis,
+      (now) => {
+        const remaining = startedAt + totalMillis - now
+        const slice = Math.max(0, Math.min(remaining, ATTEMPT))
+        return attempt(slice, remaining <= ATTEMPT).pipe(
+          Effect.timeout(Duration.millis(slice + ANSWER_GRACE)),
+          Effect.catchIf(
+            (error): error is Cause.TimeoutException => Cause.isTimeoutException(error),
+            () =>
+              remaining > ATTEMPT
+                ? loop
+                : Effect.fail(fail(`no answer within ${totalMillis + ANSWER_GRACE} ms`))
+          )
+        ) as Effect.Effect<A, Exclude<E, Cause.TimeoutException> | InstanceError, R>
+      }
+    )
+    return loop
+  })
 
 /** @internal */
 export const client = <Type extends string, R>(
   self: ProcessEntity.ProcessEntity<Type, R>
 ): Effect.Effect<ProcessEntity.Client, never, Sharding> =>
-  Effect.map(self.entity.client, (makeClient): ProcessEntity.Client => ({
-    start: (entityId, options) =>
-      Effect.gen(function*() {
-        const input = options?.timeout ?? DEFAULT_START_TIMEOUT
-        const timeout = isNegativeDurationInput(input) ? Option.none() : Duration.decodeUnknown(input)
-        if (Option.isNone(timeout)) {
-          return yield* new InstanceError({
-            reason: "InvalidRequest",
-            entityType: self.type,
-            entityId,
-            detail: "timeout must be a non-negative Duration"
+  Effect.map(self.entity.client, (makeClient): ProcessEntity.Client => {
+    const failure = (entityId: string) => (detail: string) =>
+      new InstanceError({ reason: "Timeout", entityType: self.type, entityId, detail })
+    return {
+      start: (entityId, options) =>
+        Effect.gen(function*() {
+          const input = options?.timeout ?? DEFAULT_START_TIMEOUT
+          const timeout = isNegativeDurationInput(input) ? Option.none() : Duration.decodeUnknown(input)
+          if (Option.isNone(timeout)) {
+            return yield* new InstanceError({
+              reason: "InvalidRequest",
+              entityType: self.type,
+              entityId,
+              detail: "timeout must be a non-negative Duration"
+            })
+          }
+          const total = Duration.isFinite(timeout.value) ? Duration.toMillis(timeout.value) : 2 ** 31 - 1
+          const instance = makeClient(entityId)
+          return yield* untilAnswered(failure(entityId), total, (slice, last) =>
+            instance.Start({ timeoutMillis: slice }).pipe(
+              // The owner's own wait ran out in this attempt, but time is left: ask again.
+              Effect.catchTag("InstanceError", (error) =>
+                Effect.fail(
+                  error.reason === "Timeout" && !last ? new Cause.TimeoutException(error.detail) : error
+                ))
+            ))
+        }),
+      stop: (entityId) => untilAnswered(failure(entityId), REQUEST_TIMEOUT, () => makeClient(entityId).Stop()),
+      status: (entityId) => untilAnswered(failure(entityId), REQUEST_TIMEOUT, () => makeClient(entityId).Status()),
+      tail: (entityId, lines, options) =>
+        untilAnswered(
+          failure(entityId),
+          REQUEST_TIMEOUT,
+          () => makeClient(entityId).Tail({ lines, pipe: options?.pipe ?? "stdout" })
+        ),
+      // Not idempotent: sent once, and a lost answer is a Timeout.
+      signal: (entityId, signal) =>
+        makeClient(entityId).Signal({ signal }).pipe(
+          Effect.timeoutFail({
+            duration: Duration.millis(REQUEST_TIMEOUT),
+            onTimeout: () => failure(entityId)(`no answer within ${REQUEST_TIMEOUT} ms`)
           })
-        }
-        return yield* makeClient(entityId).Start({
-          timeoutMillis: Duration.isFinite(timeout.value) ? Duration.toMillis(timeout.value) : 2 ** 31 - 1
-        })
-      }),
-    stop: (entityId) => makeClient(entityId).Stop(),
-    status: (entityId) => makeClient(entityId).Status(),
-    tail: (entityId, lines, options) => makeClient(entityId).Tail({ lines, pipe: options?.pipe ?? "stdout" }),
-    signal: (entityId, signal) => makeClient(entityId).Signal({ signal })
-  }))
+        )
+    }
+  })

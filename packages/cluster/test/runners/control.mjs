@@ -50,6 +50,8 @@ const main = Effect.gen(function*() {
 
 main.pipe(
   Effect.provide(Cluster),
+  // Standard input ended: the cluster client is closed; exit without waiting for its idle sockets.
+  Effect.zipRight(Effect.sync(() => process.exit(0))),
   Logger.withMinimumLogLevel(LogLevel.Warning),
   NodeRuntime.runMain
 )
