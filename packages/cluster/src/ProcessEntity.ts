@@ -119,7 +119,7 @@ export type ClusterError = MailboxFull | AlreadyProcessingMessage | PersistenceE
 
 /**
  * Controls the instances of one `ProcessEntity` from any node of the cluster. Every request is bounded: `start` by
- * its timeout, the others by 30 s, after which they fail with `InstanceError` `Timeout`; `stop`, `status` and `tail`
+ * its timeout, `stop` by 2 minutes, the others by 30 s, after which they fail with `InstanceError` `Timeout`; `stop`, `status` and `tail`
  * are sent again when an answer is lost (a shard moved while its owner worked on it), `signal` only once.
  *
  * @since 0.1.0

@@ -246,6 +246,26 @@ describe("a cluster of 3 runners and 30 instances", () => {
     expect(allRunningOnce(INSTANCES)).toBe(true)
   })
 
+  it(
+    "a stop of a process that ignores SIGTERM returns once its group is gone, after the grace; then one process",
+    async () => {
+      const started = await request({ op: "start", entityId: "deaf-1" })
+      expect(started.state).toBe("Running")
+      const stopAt = Date.now()
+      const stopped = await request({ op: "stop", entityId: "deaf-1" })
+      const took = Date.now() - stopAt
+      expect(stopped.state).toBe("Stopped")
+      // The grace (16 s) ran out and the group was killed before the answer.
+      expect(took).toBeGreaterThanOrEqual(15_000)
+      expect(markedProcesses(marker).some((p) => p.pid === started.pid)).toBe(false)
+      const again = await request({ op: "start", entityId: "deaf-1" })
+      expect(instanceProcesses(marker).get("deaf-1")?.map((p) => p.pid)).toEqual([again.pid])
+      await request({ op: "stop", entityId: "deaf-1" })
+      expect(sampler.doubles).toEqual([])
+    },
+    120_000
+  )
+
   it("stop from the client ends every instance; nothing runs twice over the whole test", async () => {
     const stopped = await Promise.all(INSTANCES.map((entityId) => request({ op: "stop", entityId })))
     expect(stopped.every((status) => status.state === "Stopped")).toBe(true)

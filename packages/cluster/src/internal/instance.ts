@@ -262,20 +262,27 @@ export const makeHandlers = <R>(
 
     /** Makes the instance run: the desired state, the keep-alive, and an epoch unless one is going. */
     const run = Effect.gen(function*() {
+      activated = true
       yield* store.set(entityType, entityId, "running")
       yield* keepAlive(true)
       return epoch === undefined || epoch.ended ? yield* startEpoch : epoch
     })
 
     // Activated on this runner: if the instance should run (it ran on a runner that died or left, and the
-    // cluster delivered its keep-alive here), it starts again.
-    yield* lock.withPermits(1)(Effect.gen(function*() {
+    // cluster delivered its keep-alive here), it starts again. When the table cannot be read, the next `Status`
+    // (the reconciler sends one every interval) tries again.
+    let activated = false
+    const activate = lock.withPermits(1)(Effect.gen(function*() {
+      if (activated) return
       const desired = yield* store.get(entityType, entityId).pipe(Effect.retry(STORAGE_RETRY))
+      activated = true
       if (desired === "running" && epoch === undefined) yield* run
     })).pipe(
       Effect.catchAll((error) => Effect.logError("could not read whether the instance should run", error)),
-      Effect.forkIn(entityScope)
+      Effect.forkIn(entityScope),
+      Effect.asVoid
     )
+    yield* activate
 
     const handlers: Entity.HandlersFrom<(typeof rpcs)[number]> = {
       Start: ({ payload }) =>
@@ -300,14 +307,19 @@ export const makeHandlers = <R>(
         }),
       Stop: () =>
         Effect.gen(function*() {
-          yield* lock.withPermits(1)(Effect.gen(function*() {
-            yield* store.set(entityType, entityId, "stopped").pipe(Effect.mapError(storageFailed))
-            if (epoch !== undefined) yield* stopEpoch(epoch)
-            yield* keepAlive(false)
-          }))
+          // Uninterruptible: a client that gave up waiting (and asks again) must not cut a termination short, or
+          // the next request would find the instance stopped while its process is still in its grace.
+          yield* Effect.uninterruptible(
+            lock.withPermits(1)(Effect.gen(function*() {
+              activated = true
+              yield* store.set(entityType, entityId, "stopped").pipe(Effect.mapError(storageFailed))
+              if (epoch !== undefined) yield* stopEpoch(epoch)
+              yield* keepAlive(false)
+            }))
+          )
           return yield* status
         }),
-      Status: () => status,
+      Status: () => Effect.zipRight(activated ? Effect.void : activate, status),
       Tail: ({ payload }) =>
         Effect.gen(function*() {
           if (!Number.isSafeInteger(payload.lines) || payload.lines < 0) {

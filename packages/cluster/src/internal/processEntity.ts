@@ -93,6 +93,8 @@ const reconcile = <Type extends string, R>(
 const DEFAULT_START_TIMEOUT = Duration.seconds(30)
 /** How long a client waits for any other answer. */
 const REQUEST_TIMEOUT = 30_000
+/** How long a client waits for `stop`. */
+const STOP_TIMEOUT = 120_000
 /** One attempt's share: an idempotent request is sent again after this long without an answer. */
 const ATTEMPT = 10_000
 /** What the client allows beyond the owner's own wait before it calls an answer lost. */
@@ -106,20 +108,21 @@ const ANSWER_GRACE = 5_000
 const untilAnswered = <A, E, R>(
   fail: (detail: string) => InstanceError,
   totalMillis: number,
-  attempt: (sliceMillis: number, last: boolean) => Effect.Effect<A, E | Cause.TimeoutException, R>
+  attempt: (sliceMillis: number, last: boolean) => Effect.Effect<A, E | Cause.TimeoutException, R>,
+  attemptMillis = ATTEMPT
 ): Effect.Effect<A, Exclude<E, Cause.TimeoutException> | InstanceError, R> =>
   Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
     const loop: Effect.Effect<A, Exclude<E, Cause.TimeoutException> | InstanceError, R> = Effect.flatMap(
       Clock.currentTimeMillis,
       (now) => {
         const remaining = startedAt + totalMillis - now
-        const slice = Math.max(0, Math.min(remaining, ATTEMPT))
-        return attempt(slice, remaining <= ATTEMPT).pipe(
+        const slice = Math.max(0, Math.min(remaining, attemptMillis))
+        return attempt(slice, remaining <= attemptMillis).pipe(
           Effect.timeout(Duration.millis(slice + ANSWER_GRACE)),
           Effect.catchIf(
             (error): error is Cause.TimeoutException => Cause.isTimeoutException(error),
             () =>
-              remaining > ATTEMPT
+              remaining > attemptMillis
                 ? loop
                 : Effect.fail(fail(`no answer within ${totalMillis + ANSWER_GRACE} ms`))
           )
@@ -160,7 +163,9 @@ export const client = <Type extends string, R>(
                 ))
             ))
         }),
-      stop: (entityId) => untilAnswered(failure(entityId), REQUEST_TIMEOUT, () => makeClient(entityId).Stop()),
+      // A stop takes as long as the process's grace (and the kill timeout): each attempt waits a minute.
+      stop: (entityId) =>
+        untilAnswered(failure(entityId), STOP_TIMEOUT, () => makeClient(entityId).Stop(), STOP_TIMEOUT / 2),
       status: (entityId) => untilAnswered(failure(entityId), REQUEST_TIMEOUT, () => makeClient(entityId).Status()),
       tail: (entityId, lines, options) =>
         untilAnswered(

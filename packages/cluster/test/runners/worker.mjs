@@ -20,12 +20,20 @@ process.on("SIGTERM", () => {
 process.on("SIGHUP", () => console.log("hup " + id))
 `
 
+// An instance whose id starts with "deaf-" ignores SIGTERM and has a 16 s grace: a stop takes that long.
+const deaf = `
+const id = process.env.INSTANCE_ID
+process.on("SIGTERM", () => console.log("ignoring SIGTERM"))
+console.log("ready " + id + " pid " + process.pid)
+setInterval(() => {}, 1000)
+`
+
 export const Worker = ProcessEntity.make("Worker", (entityId) => ({
-  command: [process.execPath, "-e", program],
+  command: [process.execPath, "-e", entityId.startsWith("deaf-") ? deaf : program],
   options: {
     env: { INSTANCE_ID: entityId },
     restart: "always",
     readiness: Readiness.output([`ready ${entityId}`]),
-    terminate: { timeout: "3 seconds" }
+    terminate: { timeout: entityId.startsWith("deaf-") ? "16 seconds" : "3 seconds" }
   }
 }))
