@@ -91,7 +91,8 @@ export type InstanceStatus = protocol.InstanceStatus
 /**
  * A request about an instance that could not be carried out, with the entity's type and id:
  * - `StartFailed`: the definition or its options were refused, nothing was started;
- * - `GaveUp`: supervision gave up (start limit reached), `detail` has the last failure;
+ * - `GaveUp`: supervision gave up (start limit reached: a missing program, or a process that kept failing before or
+ *   after readiness), `detail` has the last failure;
  * - `NotRunning`: `signal` or `tail` on an instance that has no process on its runner;
  * - `InvalidRequest`: a bad argument (a negative line count, an unknown signal, a negative timeout);
  * - `Timeout`: `start` did not see the instance running within its timeout;
@@ -130,7 +131,9 @@ export interface Client {
    * Asks the instance to run (it keeps running across failovers until `stop`), then waits until it is running on its
    * owner (readiness included) and returns its status. Starting a running instance returns its status. Fails with
    * `Timeout` after `timeout` (default 30 s), with `GaveUp` when supervision gave up before it was running. An
-   * answer lost while the instance's shard moves is asked for again (start is idempotent).
+   * answer lost while the instance's shard moves is asked for again (start is idempotent). The status it returns
+   * can say `Stopped`: a `stop` that came in meanwhile won, or supervision ended by policy (a `restart: "never"`
+   * process that exited). A `Timeout` bounds the wait only: the instance was asked to run and keeps starting.
    */
   readonly start: (
     entityId: string,
@@ -194,8 +197,9 @@ export const make: <const Type extends string, R = never>(
 
 /**
  * Registers the process entity on this runner: the instances whose shards this runner owns run here. Needs the
- * cluster's `Sharding` (a runner's, not a client-only one), a `ProcessSpawner` (use `NodeProcess.layer`, whose
- * parent-death reaper makes sure a runner that dies takes its processes with it) and the `SqlClient` of the
+ * cluster's `Sharding` (a runner's, not a client-only one), a `ProcessSpawner` (use `NodeProcess.layerWithReaper`
+ * with a grace shorter than the cluster takes to declare a runner dead, so that a runner that dies takes its
+ * processes with it before their instances start elsewhere) and the `SqlClient` of the
  * cluster's database, where a table records which instances should run (PostgreSQL, MySQL or SQLite).
  *
  * @example
@@ -208,7 +212,7 @@ export const make: <const Type extends string, R = never>(
  * declare const Database: Layer.Layer<import("@effect/sql").SqlClient.SqlClient>
  *
  * const Runner = ProcessEntity.layer(Worker).pipe(
- *   Layer.provide(NodeProcess.layer),
+ *   Layer.provide(NodeProcess.layerWithReaper({ grace: "1 second" })),
  *   Layer.provide(NodeClusterSocket.layer({ storage: "sql" })),
  *   Layer.provide(Database)
  * )

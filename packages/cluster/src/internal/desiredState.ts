@@ -32,9 +32,17 @@ export const make = (table: string = DEFAULT_TABLE): Effect.Effect<DesiredState,
     const sql = yield* SqlClient.SqlClient
     const name = sql(table)
     // Runners create it concurrently when they start together: a lost race of `IF NOT EXISTS` is retried.
-    yield* sql`CREATE TABLE IF NOT EXISTS ${name} (
-      entity_type VARCHAR(255) NOT NULL, entity_id VARCHAR(255) NOT NULL, desired VARCHAR(16) NOT NULL,
-      PRIMARY KEY (entity_type, entity_id))`.pipe(
+    // Entity ids are as long as the cluster allows: TEXT, but MySQL keys must be VARCHAR.
+    yield* sql.onDialectOrElse({
+      mysql: () =>
+        sql`CREATE TABLE IF NOT EXISTS ${name} (
+          entity_type VARCHAR(255) NOT NULL, entity_id VARCHAR(255) NOT NULL, desired VARCHAR(16) NOT NULL,
+          PRIMARY KEY (entity_type, entity_id))`,
+      orElse: () =>
+        sql`CREATE TABLE IF NOT EXISTS ${name} (
+          entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, desired TEXT NOT NULL,
+          PRIMARY KEY (entity_type, entity_id))`
+    }).pipe(
       Effect.retry(Schedule.spaced("100 millis").pipe(Schedule.intersect(Schedule.recurs(5))))
     )
 

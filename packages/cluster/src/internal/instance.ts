@@ -56,6 +56,8 @@ interface Epoch {
   restarts: number
   lastExit: InstanceStatus["lastExit"]
   failure: string | null
+  /** The definition or its options were refused: nothing was started. */
+  refused: boolean
   /** The process seen last, kept after it exited for `tail`. */
   process: ManagedProcess.ManagedProcess<unknown> | undefined
 }
@@ -77,7 +79,14 @@ export const makeHandlers = <R>(
     const entityScope = yield* Effect.scope
     // The entity's context (its address, the keep-alive latch, Sharding), for `Entity.keepAlive` from the handlers.
     const entityContext = yield* Effect.context<Sharding | Entity.CurrentAddress>()
-    const keepAlive = (enabled: boolean) => Entity.keepAlive(enabled).pipe(Effect.provide(entityContext))
+    // Each `Entity.keepAlive(true)` persists a message: sent once per epoch of wanting to run, not per `Start`.
+    let keepingAlive = false
+    const keepAlive = (enabled: boolean) =>
+      Effect.suspend(() => {
+        if (enabled && keepingAlive) return Effect.void
+        keepingAlive = enabled
+        return Entity.keepAlive(enabled).pipe(Effect.provide(entityContext))
+      })
     // What the supervisor needs (the spawner, the definition's services), without the entity's own Scope: each epoch
     // has a scope of its own.
     const context = Context.omit(Scope.Scope)(yield* Effect.context<ProcessSpawner | R>()) as Context.Context<
@@ -191,6 +200,7 @@ export const makeHandlers = <R>(
         restarts: 0,
         lastExit: null,
         failure: null,
+        refused: false,
         process: undefined
       }
       epoch = e
@@ -225,6 +235,7 @@ export const makeHandlers = <R>(
         )
       }).pipe(Effect.either)
       if (started._tag === "Left") {
+        e.refused = true
         e.failure = bounded(started.left)
         yield* endedByItself(e, "Failed").pipe(Effect.forkIn(entityScope))
       }
@@ -263,7 +274,7 @@ export const makeHandlers = <R>(
     /** Makes the instance run: the desired state, the keep-alive, and an epoch unless one is going. */
     const run = Effect.gen(function*() {
       activated = true
-      yield* store.set(entityType, entityId, "running")
+      yield* store.set(entityType, entityId, "running").pipe(Effect.retry(STORAGE_RETRY))
       yield* keepAlive(true)
       return epoch === undefined || epoch.ended ? yield* startEpoch : epoch
     })
@@ -301,7 +312,7 @@ export const makeHandlers = <R>(
             )
           }
           if (e.state === "Failed") {
-            return yield* fail(e.process === undefined ? "StartFailed" : "GaveUp", e.failure ?? "supervision failed")
+            return yield* fail(e.refused ? "StartFailed" : "GaveUp", e.failure ?? "supervision failed")
           }
           return current
         }),
@@ -312,7 +323,10 @@ export const makeHandlers = <R>(
           yield* Effect.uninterruptible(
             lock.withPermits(1)(Effect.gen(function*() {
               activated = true
-              yield* store.set(entityType, entityId, "stopped").pipe(Effect.mapError(storageFailed))
+              yield* store.set(entityType, entityId, "stopped").pipe(
+                Effect.retry(STORAGE_RETRY),
+                Effect.mapError(storageFailed)
+              )
               if (epoch !== undefined) yield* stopEpoch(epoch)
               yield* keepAlive(false)
             }))

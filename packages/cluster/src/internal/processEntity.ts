@@ -5,7 +5,7 @@
  * @internal
  */
 import type { ProcessSpawner } from "@effect-process/core/ProcessSpawner"
-import { isNegativeDurationInput } from "@effect-process/engine/LaunchOptions"
+import { isNegativeDurationInput, typeName } from "@effect-process/engine/LaunchOptions"
 import * as Entity from "@effect/cluster/Entity"
 import type { Sharding } from "@effect/cluster/Sharding"
 import * as Singleton from "@effect/cluster/Singleton"
@@ -139,43 +139,90 @@ export const client = <Type extends string, R>(
   Effect.map(self.entity.client, (makeClient): ProcessEntity.Client => {
     const failure = (entityId: string) => (detail: string) =>
       new InstanceError({ reason: "Timeout", entityType: self.type, entityId, detail })
+    const invalid = (entityId: unknown, detail: string) =>
+      Effect.fail(
+        new InstanceError({
+          reason: "InvalidRequest",
+          entityType: self.type,
+          entityId: typeof entityId === "string" ? entityId.slice(0, 200) : "",
+          detail
+        })
+      )
+    /** What the messages' schemas would refuse as a defect, refused as a typed error before anything is sent. */
+    const checked = <A, E, R>(
+      entityId: string,
+      problem: string | undefined,
+      request: Effect.Effect<A, E, R>
+    ): Effect.Effect<A, E | InstanceError, R> =>
+      typeof entityId !== "string" || entityId.length === 0
+        ? invalid(entityId, `the entity id must be a non-empty string (got ${typeName(entityId)})`)
+        : entityId.includes("\0")
+        ? invalid(entityId, "the entity id must not contain a NUL byte")
+        : problem !== undefined
+        ? invalid(entityId, problem)
+        : request
     return {
       start: (entityId, options) =>
-        Effect.gen(function*() {
-          const input = options?.timeout ?? DEFAULT_START_TIMEOUT
-          const timeout = isNegativeDurationInput(input) ? Option.none() : Duration.decodeUnknown(input)
-          if (Option.isNone(timeout)) {
-            return yield* new InstanceError({
-              reason: "InvalidRequest",
-              entityType: self.type,
-              entityId,
-              detail: "timeout must be a non-negative Duration"
-            })
-          }
-          const total = Duration.isFinite(timeout.value) ? Duration.toMillis(timeout.value) : 2 ** 31 - 1
-          const instance = makeClient(entityId)
-          return yield* untilAnswered(failure(entityId), total, (slice, last) =>
-            instance.Start({ timeoutMillis: slice }).pipe(
-              // The owner's own wait ran out in this attempt, but time is left: ask again.
-              Effect.catchTag("InstanceError", (error) =>
-                Effect.fail(
-                  error.reason === "Timeout" && !last ? new Cause.TimeoutException(error.detail) : error
-                ))
-            ))
-        }),
+        checked(
+          entityId,
+          undefined,
+          Effect.gen(function*() {
+            const input = options?.timeout ?? DEFAULT_START_TIMEOUT
+            const timeout = isNegativeDurationInput(input) ? Option.none() : Duration.decodeUnknown(input)
+            if (Option.isNone(timeout)) {
+              return yield* new InstanceError({
+                reason: "InvalidRequest",
+                entityType: self.type,
+                entityId,
+                detail: "timeout must be a non-negative Duration"
+              })
+            }
+            const total = Duration.isFinite(timeout.value) ? Duration.toMillis(timeout.value) : 2 ** 31 - 1
+            const instance = makeClient(entityId)
+            return yield* untilAnswered(failure(entityId), total, (slice, last) =>
+              instance.Start({ timeoutMillis: slice }).pipe(
+                // The owner's own wait ran out in this attempt, but time is left: ask again.
+                Effect.catchTag("InstanceError", (error) =>
+                  Effect.fail(
+                    error.reason === "Timeout" && !last ? new Cause.TimeoutException(error.detail) : error
+                  ))
+              ))
+          })
+        ),
       // A stop takes as long as the process's grace (and the kill timeout): each attempt waits a minute.
       stop: (entityId) =>
-        untilAnswered(failure(entityId), STOP_TIMEOUT, () => makeClient(entityId).Stop(), STOP_TIMEOUT / 2),
-      status: (entityId) => untilAnswered(failure(entityId), REQUEST_TIMEOUT, () => makeClient(entityId).Status()),
-      tail: (entityId, lines, options) =>
-        untilAnswered(
-          failure(entityId),
-          REQUEST_TIMEOUT,
-          () => makeClient(entityId).Tail({ lines, pipe: options?.pipe ?? "stdout" })
+        checked(
+          entityId,
+          undefined,
+          untilAnswered(failure(entityId), STOP_TIMEOUT, () => makeClient(entityId).Stop(), STOP_TIMEOUT / 2)
         ),
+      status: (entityId) =>
+        checked(
+          entityId,
+          undefined,
+          untilAnswered(failure(entityId), REQUEST_TIMEOUT, () => makeClient(entityId).Status())
+        ),
+      tail: (entityId, lines, options) => {
+        const pipe = options?.pipe ?? "stdout"
+        return checked(
+          entityId,
+          typeof lines !== "number"
+            ? `lines must be a non-negative integer (got ${typeName(lines)})`
+            : pipe !== "stdout" && pipe !== "stderr"
+            ? `pipe must be "stdout" or "stderr" (got ${typeName(pipe)})`
+            : undefined,
+          untilAnswered(failure(entityId), REQUEST_TIMEOUT, () => makeClient(entityId).Tail({ lines, pipe }))
+        )
+      },
       // Not idempotent: sent once, and a lost answer is a Timeout.
       signal: (entityId, signal) =>
-        makeClient(entityId).Signal({ signal }).pipe(
+        checked(
+          entityId,
+          typeof signal !== "string"
+            ? `signal must be a signal name such as SIGTERM (got ${typeName(signal)})`
+            : undefined,
+          makeClient(entityId).Signal({ signal })
+        ).pipe(
           Effect.timeoutFail({
             duration: Duration.millis(REQUEST_TIMEOUT),
             onTimeout: () => failure(entityId)(`no answer within ${REQUEST_TIMEOUT} ms`)

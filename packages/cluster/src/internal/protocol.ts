@@ -42,7 +42,8 @@ export class InstanceError extends Schema.TaggedError<InstanceError>("@effect-pr
   }
 ) {
   override get message(): string {
-    return `${this.entityType}(${this.entityId}): ${this.reason}: ${this.detail}`
+    const id = this.entityId.length > 100 ? `${this.entityId.slice(0, 97)}...` : this.entityId
+    return `${this.entityType}(${id}): ${this.reason}: ${this.detail}`
   }
 }
 

@@ -23,7 +23,9 @@ const Cluster = NodeClusterSocket.layer({
 }).pipe(Layer.provideMerge(PgClient.layer({ url: Redacted.make(options.url), maxConnections: 8 })))
 
 const Runner = ProcessEntity.layer(Worker).pipe(
-  Layer.provide(NodeProcess.layer),
+  // The reaper's grace (SIGTERM to SIGKILL after this runner dies) is shorter than the cluster takes to declare a
+  // dead runner so (about 2.5 s here): a child that ignores SIGTERM is gone before its instance starts elsewhere.
+  Layer.provide(NodeProcess.layerWithReaper({ grace: "1 second" })),
   Layer.provideMerge(Cluster)
 )
 

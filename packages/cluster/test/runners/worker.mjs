@@ -20,7 +20,8 @@ process.on("SIGTERM", () => {
 process.on("SIGHUP", () => console.log("hup " + id))
 `
 
-// An instance whose id starts with "deaf-" ignores SIGTERM and has a 16 s grace: a stop takes that long.
+// An instance whose id starts with "deaf" ignores SIGTERM: "deaf-" ones have a 16 s grace (a stop takes that long),
+// "deafk-" ones 4 s.
 const deaf = `
 const id = process.env.INSTANCE_ID
 process.on("SIGTERM", () => console.log("ignoring SIGTERM"))
@@ -29,11 +30,13 @@ setInterval(() => {}, 1000)
 `
 
 export const Worker = ProcessEntity.make("Worker", (entityId) => ({
-  command: [process.execPath, "-e", entityId.startsWith("deaf-") ? deaf : program],
+  command: [process.execPath, "-e", entityId.startsWith("deaf") ? deaf : program],
   options: {
     env: { INSTANCE_ID: entityId },
     restart: "always",
     readiness: Readiness.output([`ready ${entityId}`]),
-    terminate: { timeout: entityId.startsWith("deaf-") ? "16 seconds" : "3 seconds" }
+    terminate: {
+      timeout: entityId.startsWith("deaf-") ? "16 seconds" : entityId.startsWith("deafk-") ? "4 seconds" : "3 seconds"
+    }
   }
 }))
