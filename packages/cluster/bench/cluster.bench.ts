@@ -16,6 +16,7 @@ import {
   awaitReady,
   eventually,
   freePort,
+  killBusiestRunner,
   killMarked,
   live,
   markedProcesses,
@@ -68,20 +69,7 @@ it(`starts ${INSTANCES} instances over 3 runners and fails over ${FAILOVERS} tim
 
     const failovers: Array<{ instances: number; reapedMs: number; readyMs: number }> = []
     for (let run = 0; run < FAILOVERS; run++) {
-      const where = placementOf(marker, runners)
-      const alive = live(runners)
-      const counts = alive.map((runner) => [...where.values()].filter((p) => p.runner === runner).length)
-      const victim = alive[counts.indexOf(Math.max(...counts))]!
-      const owned = [...where].filter(([, p]) => p.runner === victim).map(([id, p]) => ({ id, pid: p.pid }))
-      const killedAt = Date.now()
-      process.kill(victim.pid, "SIGKILL")
-      await awaitExit(victim, 10_000)
-      await eventually(
-        () => owned.every(({ pid }) => !markedProcesses(marker).some((p) => p.pid === pid)),
-        10_000,
-        () => "a process of the killed runner is still alive"
-      )
-      const reapedMs = Date.now() - killedAt
+      const { killedAt, owned, reapedMs } = await killBusiestRunner(marker, runners, 10_000)
       await eventually(() => runningOnce(marker, runners, ids), BOUND, () => "not every instance runs once")
       await awaitReady(control, runners, owned.map(({ id }) => id), killedAt + BOUND)
       failovers.push({ instances: owned.length, reapedMs, readyMs: Date.now() - killedAt })

@@ -10,7 +10,8 @@
  *
  * - an entity id runs at most once across the cluster: its shard has one owner at a time (the cluster's shard
  *   locks), a runner that shuts down terminates its instances before it lets its shards go, and a runner that dies
- *   takes its processes with it (the parent-death reaper of `NodeProcess.layer`);
+ *   takes its processes with it (the parent-death reaper of `NodeProcess`, with a grace shorter than the cluster
+ *   takes to declare a runner dead);
  * - a started instance runs again on a surviving runner when its runner dies or shuts down: its entity holds the
  *   cluster's keep-alive, whose persisted message the cluster delivers again to the shard's next owner, and a table
  *   in the cluster's database says that it should run;

@@ -16,6 +16,7 @@ import {
   eventually,
   freePort,
   instanceProcesses,
+  killBusiestRunner,
   killMarked,
   live,
   markedProcesses,
@@ -175,22 +176,9 @@ describe("a cluster of 3 runners and 30 instances", () => {
   it("a runner SIGKILLed: its processes are reaped, every instance it owned runs again elsewhere, never twice", async () => {
     // Some ignore SIGTERM: the reaper's SIGKILL (after its 1 s grace) must come before their successors start.
     for (const entityId of DEAF) expect((await request({ op: "start", entityId })).state).toBe("Running")
-    const before = placement()
-    const counts = runners.map((runner) => [...before.values()].filter((p) => p.runner === runner).length)
-    const victim = runners[counts.indexOf(Math.max(...counts))]!
-    const owned = [...before].filter(([, p]) => p.runner === victim).map(([id, p]) => ({ id, pid: p.pid }))
-    expect(owned.length).toBeGreaterThan(0)
-
-    const killedAt = Date.now()
-    process.kill(victim.pid, "SIGKILL")
-    await awaitExit(victim, 5_000)
     // The reaper: every process of the dead runner is gone (the watchdog sends SIGTERM, then SIGKILL after its grace).
-    await eventually(
-      () => owned.every(({ pid }) => !markedProcesses(marker).some((p) => p.pid === pid)),
-      5_000,
-      () => "a process of the killed runner is still alive"
-    )
-    const reapedAfter = Date.now() - killedAt
+    const { killedAt, owned, reapedMs: reapedAfter, victim } = await killBusiestRunner(marker, runners, 5_000)
+    expect(owned.length).toBeGreaterThan(0)
 
     const all = [...INSTANCES, ...DEAF]
     await eventually(() => allRunningOnce(all), FAILOVER_BOUND, () => {

@@ -324,3 +324,24 @@ export const awaitReady = async (
     await sleep(50)
   }
 }
+
+/**
+ * SIGKILLs the live runner that runs the most instances and waits until its processes are gone (the reaper's
+ * work): what it ran, when it was killed, and how long its processes took to go.
+ */
+export const killBusiestRunner = async (marker: string, runners: ReadonlyArray<Runner>, within: number) => {
+  const where = placementOf(marker, runners)
+  const alive = live(runners)
+  const counts = alive.map((runner) => [...where.values()].filter((p) => p.runner === runner).length)
+  const victim = alive[counts.indexOf(Math.max(...counts))]!
+  const owned = [...where].filter(([, p]) => p.runner === victim).map(([id, p]) => ({ id, pid: p.pid }))
+  const killedAt = Date.now()
+  process.kill(victim.pid, "SIGKILL")
+  await awaitExit(victim, within)
+  await eventually(
+    () => owned.every(({ pid }) => !markedProcesses(marker).some((p) => p.pid === pid)),
+    within,
+    () => "a process of the killed runner is still alive"
+  )
+  return { victim, owned, killedAt, reapedMs: Date.now() - killedAt }
+}
