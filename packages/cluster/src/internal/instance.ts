@@ -18,6 +18,7 @@ import type * as ManagedProcess from "@effect-process/core/ManagedProcess"
 import type { ProcessSpawner, Signal } from "@effect-process/core/ProcessSpawner"
 import * as Supervisor from "@effect-process/core/Supervisor"
 import { checkSignal, SIGNALS } from "@effect-process/engine/LaunchOptions"
+import { truncate } from "@effect-process/engine/Quote"
 import * as Entity from "@effect/cluster/Entity"
 import type { Sharding } from "@effect/cluster/Sharding"
 import type { SqlError } from "@effect/sql/SqlError"
@@ -62,7 +63,10 @@ interface Epoch {
   process: ManagedProcess.ManagedProcess<unknown> | undefined
 }
 
-const bounded = (text: string, max = 500): string => text.length > max ? `${text.slice(0, max - 3)}...` : text
+/** The longest failure text an instance keeps and reports. */
+const MAX_DETAIL = 500
+
+const bounded = (text: string): string => truncate(text, MAX_DETAIL)
 
 const describe = (error: unknown): string =>
   bounded(error instanceof Error ? error.message : typeof error === "string" ? error : "an unknown failure")

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { truncate } from "@effect-process/engine/Quote"
 import * as Rpc from "@effect/rpc/Rpc"
 import * as Schema from "effect/Schema"
 
@@ -42,8 +43,7 @@ export class InstanceError extends Schema.TaggedError<InstanceError>("@effect-pr
   }
 ) {
   override get message(): string {
-    const id = this.entityId.length > 100 ? `${this.entityId.slice(0, 97)}...` : this.entityId
-    return `${this.entityType}(${id}): ${this.reason}: ${this.detail}`
+    return `${this.entityType}(${truncate(this.entityId, 100)}): ${this.reason}: ${this.detail}`
   }
 }
 
